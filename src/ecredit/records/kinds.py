@@ -1,0 +1,284 @@
+"""The input kinds ecredit accepts, declared once.
+
+This table is the contract between the synthetic world (which writes these columns), ingestion
+(which validates them) and storage (which derives its tables from them). Keeping it declarative
+means a new column is added in one place and every layer follows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class FieldType(StrEnum):
+    TEXT = "text"
+    INT = "int"
+    DECIMAL = "decimal"
+    DATE = "date"
+    DATETIME = "datetime"
+    BOOL = "bool"
+    ENUM = "enum"
+
+
+class Check(StrEnum):
+    """Value checks beyond the type; identifier checks delegate to python-stdnum."""
+
+    USCC = "uscc"
+    RIC = "ric"
+    GTIN = "gtin"
+    MOBILE = "mobile"
+    REGION = "region"
+    CATALOGUE = "catalogue"
+    NOT_FUTURE = "not_future"
+
+
+class DataClass(StrEnum):
+    """Drives masking and export: see the glossary entry for personal information."""
+
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    PERSONAL = "personal"
+    SENSITIVE = "sensitive"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: FieldType
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    references: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int | None = None
+    checks: tuple[Check, ...] = ()
+    data_class: DataClass = DataClass.PUBLIC
+    zh: str = ""
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    zh: str
+    key: tuple[str, ...]
+    fields: tuple[Field, ...]
+    rules: tuple[str, ...] = field(default=())
+
+    @property
+    def columns(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+
+SUBJECT_TYPES = ("platform", "merchant", "logistics", "courier", "agency", "consumer")
+HOTLINES = ("12312", "12315", "12318", "12358", "12365")
+ORDER_STATUSES = ("paid", "shipped", "delivered", "completed", "cancelled", "refunded")
+RECORD_STATUSES = ("active", "disputed", "corrected", "repaired", "expired", "withdrawn")
+SEVERITIES = ("positive", "minor", "general", "serious")
+SOURCE_KINDS = ("platform", "department", "hotline", "monitoring", "public_report")
+
+T, I, D, DT, DTT, B, E = (
+    FieldType.TEXT,
+    FieldType.INT,
+    FieldType.DECIMAL,
+    FieldType.DATE,
+    FieldType.DATETIME,
+    FieldType.BOOL,
+    FieldType.ENUM,
+)
+NF = (Check.NOT_FUTURE,)
+
+SUBJECTS = Kind(
+    "subjects",
+    "信用主体",
+    ("subject_id",),
+    (
+        Field("subject_id", T, True, max_length=64, zh="主体编号"),
+        Field("subject_type", E, True, SUBJECT_TYPES, zh="主体类型"),
+        Field("legal_form", E, True, ("organisation", "person"), zh="主体形态"),
+        Field("name", T, True, max_length=200, zh="名称"),
+        Field("uscc", T, checks=(Check.USCC,), zh="统一社会信用代码"),
+        Field("ric", T, checks=(Check.RIC,), data_class=DataClass.SENSITIVE, zh="居民身份证号码"),
+        Field("phone", T, checks=(Check.MOBILE,), data_class=DataClass.PERSONAL, zh="手机号码"),
+        Field("region", T, checks=(Check.REGION,), zh="行政区划代码"),
+        Field("registered_on", DT, True, checks=NF, zh="登记日期"),
+    ),
+    rules=("organisation_needs_uscc", "person_seller_needs_ric"),
+)
+
+SHOPS = Kind(
+    "shops",
+    "网店",
+    ("shop_id",),
+    (
+        Field("shop_id", T, True, max_length=64, zh="网店编号"),
+        Field("platform_id", T, True, references="subjects", zh="平台"),
+        Field("merchant_id", T, True, references="subjects", zh="经营者"),
+        Field("name", T, True, max_length=200, zh="店铺名称"),
+        Field("category", T, max_length=64, zh="类目"),
+        Field("opened_on", DT, True, checks=NF, zh="开店日期"),
+    ),
+)
+
+PRODUCTS = Kind(
+    "products",
+    "商品",
+    ("product_id",),
+    (
+        Field("product_id", T, True, max_length=64, zh="商品编号"),
+        Field("shop_id", T, True, references="shops", zh="网店"),
+        Field("gtin", T, True, checks=(Check.GTIN,), zh="商品条码"),
+        Field("title", T, True, max_length=300, zh="商品标题"),
+        Field("category", T, max_length=64, zh="类目"),
+        Field("list_price", D, True, minimum=0, zh="标价"),
+        Field("listed_at", DTT, True, checks=NF, zh="上架时间"),
+        Field("delisted_at", DTT, checks=NF, zh="下架时间"),
+    ),
+    rules=("delisted_after_listed",),
+)
+
+ORDERS = Kind(
+    "orders",
+    "订单",
+    ("order_id",),
+    (
+        Field("order_id", T, True, max_length=64, zh="订单编号"),
+        Field("shop_id", T, True, references="shops", zh="网店"),
+        Field("buyer_id", T, True, references="subjects", zh="买家"),
+        Field("product_id", T, True, references="products", zh="商品"),
+        Field("quantity", I, True, minimum=1, zh="数量"),
+        Field("unit_price", D, True, minimum=0, zh="成交单价"),
+        Field("amount", D, True, minimum=0, zh="订单金额"),
+        Field("ordered_at", DTT, True, checks=NF, zh="下单时间"),
+        Field("paid_at", DTT, checks=NF, zh="付款时间"),
+        Field("shipped_at", DTT, checks=NF, zh="发货时间"),
+        Field("status", E, True, ORDER_STATUSES, zh="订单状态"),
+        Field("cancelled_by", E, choices=("buyer", "seller", "platform"), zh="取消方"),
+        Field("chargeback", B, zh="拒付"),
+        Field("device_id", T, max_length=64, data_class=DataClass.INTERNAL, zh="设备标识"),
+        Field("ip", T, max_length=45, data_class=DataClass.INTERNAL, zh="IP地址"),
+        Field("address_token", T, max_length=64, data_class=DataClass.INTERNAL, zh="收货地址标识"),
+    ),
+    rules=("paid_after_ordered", "shipped_after_paid"),
+)
+
+RATINGS = Kind(
+    "ratings",
+    "评价",
+    ("rating_id",),
+    (
+        Field("rating_id", T, True, max_length=64, zh="评价编号"),
+        Field("order_id", T, True, references="orders", zh="订单"),
+        Field("direction", E, True, ("buyer_to_seller", "seller_to_buyer"), zh="评价方向"),
+        Field("kind", E, True, ("initial", "follow_up", "reply"), zh="评价类别"),
+        Field("parent_rating_id", T, references="ratings", zh="原评价"),
+        Field("score", I, minimum=-1, maximum=1, zh="好中差评"),
+        Field("dsr_description", I, minimum=1, maximum=5, zh="描述相符"),
+        Field("dsr_service", I, minimum=1, maximum=5, zh="服务态度"),
+        Field("dsr_logistics", I, minimum=1, maximum=5, zh="物流服务"),
+        Field("text", T, max_length=500, zh="评价内容"),
+        Field("rated_at", DTT, True, checks=NF, zh="评价时间"),
+    ),
+    rules=("initial_needs_score", "follow_up_needs_parent"),
+)
+
+LOGISTICS = Kind(
+    "logistics",
+    "物流事件",
+    ("event_id",),
+    (
+        Field("event_id", T, True, max_length=64, zh="事件编号"),
+        Field("order_id", T, True, references="orders", zh="订单"),
+        Field("carrier_id", T, True, references="subjects", zh="物流企业"),
+        Field("courier_id", T, references="subjects", zh="快递员"),
+        Field("tracking_no", T, True, max_length=64, zh="运单号"),
+        Field(
+            "event_type",
+            E,
+            True,
+            ("pickup", "transit", "delivered", "signed", "returned"),
+            zh="事件类型",
+        ),
+        Field("occurred_at", DTT, True, checks=NF, zh="发生时间"),
+        Field("region", T, checks=(Check.REGION,), zh="所在地区"),
+        Field("weight_g", I, minimum=0, zh="重量(克)"),
+    ),
+)
+
+TRAFFIC = Kind(
+    "traffic",
+    "店铺流量",
+    ("shop_id", "day"),
+    (
+        Field("shop_id", T, True, references="shops", zh="网店"),
+        Field("day", DT, True, checks=NF, zh="日期"),
+        Field("visits", I, True, minimum=0, zh="访问量"),
+        Field("clicks", I, True, minimum=0, zh="点击量"),
+        Field("unique_visitors", I, True, minimum=0, zh="访客数"),
+    ),
+    rules=("visitors_within_visits",),
+)
+
+COMPLAINTS = Kind(
+    "complaints",
+    "投诉举报",
+    ("complaint_id",),
+    (
+        Field("complaint_id", T, True, max_length=64, zh="投诉编号"),
+        Field("channel", E, True, (*HOTLINES, "platform"), zh="渠道"),
+        Field("complainant_id", T, references="subjects", zh="投诉人"),
+        Field("target_id", T, True, references="subjects", zh="被投诉主体"),
+        Field("shop_id", T, references="shops", zh="网店"),
+        Field("order_id", T, references="orders", zh="订单"),
+        Field(
+            "category",
+            E,
+            True,
+            ("quality", "counterfeit", "not_as_described", "delivery", "refund", "price", "service", "fraud"),
+            zh="类别",
+        ),
+        Field("received_at", DTT, True, checks=NF, zh="受理时间"),
+        Field(
+            "status",
+            E,
+            True,
+            ("received", "accepted", "refused", "mediating", "resolved", "closed"),
+            zh="状态",
+        ),
+        Field("outcome", E, choices=("upheld", "rejected", "withdrawn", "mediated"), zh="处理结果"),
+        Field("resolved_at", DTT, checks=NF, zh="办结时间"),
+        Field("compensation_amount", D, minimum=0, zh="先行赔付金额"),
+        Field("text", T, max_length=2000, zh="内容"),
+    ),
+    rules=("resolved_after_received",),
+)
+
+RECORDS = Kind(
+    "records",
+    "信用记录",
+    ("record_id",),
+    (
+        Field("record_id", T, True, max_length=64, zh="记录编号"),
+        Field("subject_id", T, True, references="subjects", zh="信用主体"),
+        Field("type_code", T, True, checks=(Check.CATALOGUE,), zh="记录类型"),
+        Field("source_kind", E, True, SOURCE_KINDS, zh="来源类别"),
+        Field("source_name", T, True, max_length=200, zh="来源单位"),
+        Field("decided_on", DT, True, checks=NF, zh="决定日期"),
+        Field("severity", E, choices=SEVERITIES, zh="失信程度"),
+        Field("status", E, choices=RECORD_STATUSES, zh="状态"),
+        Field("act_ended_on", DT, checks=NF, zh="行为终止日期"),
+        Field("document_no", T, max_length=100, zh="文书号"),
+        Field("amount", D, minimum=0, zh="金额"),
+        Field("summary", T, max_length=2000, zh="摘要"),
+        Field("supersedes", T, references="records", zh="更正的记录"),
+    ),
+)
+
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (SUBJECTS, SHOPS, PRODUCTS, ORDERS, RATINGS, LOGISTICS, TRAFFIC, COMPLAINTS, RECORDS)
+}
+"""In dependency order: a kind only references kinds before it (or itself)."""
