@@ -41,7 +41,11 @@ def read_rejects(path: Path) -> list[dict[str, str]]:
 def test_bad_rows_are_located_and_good_rows_stored(
     tmp_path: Path, db_url: str, engine: sa.Engine, keys: KeyRing
 ) -> None:
-    unreferenced = {**world.SUBJECTS[1], "subject_id": "M3", "uscc": world.SUBJECTS[1]["uscc"][:-1] + "0"}
+    unreferenced = {
+        **world.SUBJECTS[1],
+        "subject_id": "M3",
+        "uscc": world.SUBJECTS[1]["uscc"][:-1] + "0",
+    }
     if unreferenced["uscc"] == world.SUBJECTS[1]["uscc"]:
         unreferenced["uscc"] = unreferenced["uscc"][:-1] + "1"
     orders = world.orders(10)
@@ -67,7 +71,9 @@ def test_bad_rows_are_located_and_good_rows_stored(
     assert stored["subjects"] == 4 and stored["shops"] == 2 and stored["orders"] == 8
 
 
-def test_second_ingest_changes_nothing(tmp_path: Path, db_url: str, engine: sa.Engine, keys: KeyRing) -> None:
+def test_second_ingest_changes_nothing(
+    tmp_path: Path, db_url: str, engine: sa.Engine, keys: KeyRing
+) -> None:
     world.write_world(tmp_path, 50)
     assert ingest(db_url, tmp_path) == 0
     before = table_state(engine)
@@ -92,7 +98,9 @@ def test_same_id_different_content_is_a_conflict(
     assert "conflict" in reject["reason"]
     with engine.connect() as conn:
         amount = conn.execute(
-            sa.select(KIND_TABLES["orders"].c.amount).where(KIND_TABLES["orders"].c.order_id == "O0000002")
+            sa.select(KIND_TABLES["orders"].c.amount).where(
+                KIND_TABLES["orders"].c.order_id == "O0000002"
+            )
         ).scalar_one()
     assert float(amount) == 99.0
 
@@ -123,9 +131,15 @@ def test_personal_information_is_never_stored_in_clear(
     assert ingest(db_url, tmp_path) == 0
     ric, phone = world.SUBJECTS[2]["ric"], world.SUBJECTS[2]["phone"]
     with engine.connect() as conn:
-        row = conn.execute(
-            sa.select(KIND_TABLES["subjects"]).where(KIND_TABLES["subjects"].c.subject_id == "M2")
-        ).mappings().one()
+        row = (
+            conn.execute(
+                sa.select(KIND_TABLES["subjects"]).where(
+                    KIND_TABLES["subjects"].c.subject_id == "M2"
+                )
+            )
+            .mappings()
+            .one()
+        )
         dump = repr(conn.execute(sa.select(KIND_TABLES["subjects"])).all())
     assert ric not in dump and phone not in dump
     assert row["ric_masked"] == ric[:3] + "*" * 11 + ric[-4:]
@@ -167,7 +181,9 @@ def test_unusable_input_exits_2(
     assert ingest(db_url, path, extra=args) == 2
 
 
-def test_malformed_csv_rows_are_located(tmp_path: Path, db_url: str, engine: sa.Engine, keys: KeyRing) -> None:
+def test_malformed_csv_rows_are_located(
+    tmp_path: Path, db_url: str, engine: sa.Engine, keys: KeyRing
+) -> None:
     world.write_world(tmp_path, 4)
     path = tmp_path / "orders.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -178,5 +194,7 @@ def test_malformed_csv_rows_are_located(tmp_path: Path, db_url: str, engine: sa.
     (reject,) = read_rejects(tmp_path / "orders.rejects.csv")
     assert reject["line"] == "3"
     with engine.connect() as conn:
-        lines_stored = sorted(conn.execute(sa.select(KIND_TABLES["orders"].c.source_line)).scalars())
+        lines_stored = sorted(
+            conn.execute(sa.select(KIND_TABLES["orders"].c.source_line)).scalars()
+        )
     assert lines_stored == [2, 4, 6, 7]

@@ -31,7 +31,7 @@ DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
-        help="数据库地址 / database URL (default: $ECREDIT_DATABASE_URL or sqlite file under ./var/)",
+        help="数据库地址 / database URL (默认 default: $ECREDIT_DATABASE_URL, var/ecredit.sqlite)",
     ),
 ]
 
@@ -50,7 +50,10 @@ def _input_files(paths: list[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             files.extend(
-                p for name in KINDS for ext in (".csv", ".jsonl", ".parquet") if (p := path / f"{name}{ext}").exists()
+                p
+                for name in KINDS
+                for ext in (".csv", ".jsonl", ".parquet")
+                if (p := path / f"{name}{ext}").exists()
             )
         elif path.is_file():
             files.append(path)
@@ -62,7 +65,9 @@ def _input_files(paths: list[Path]) -> list[Path]:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="输入文件或目录 / input files or directories")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="输入文件或目录 / input files or directories")
+    ],
     kind: Annotated[
         str | None,
         typer.Option(help=f"数据类别 / kind: {', '.join(KINDS)} (default: from the file name)"),
@@ -96,7 +101,8 @@ def ingest(
             file_kind = kind or guess_kind(path)
             if file_kind is None:
                 raise UnusableInput(
-                    f"无法从文件名判断数据类别，请用 --kind / cannot tell the kind of {path}; use --kind"
+                    f"无法从文件名判断数据类别，请用 --kind / cannot tell the kind of {path}, "
+                    "use --kind"
                 )
             reports.append(_ingest_with_progress(engine, path, file_kind, keys, encoding, rejects))
     except UnusableInput as exc:
@@ -107,7 +113,7 @@ def ingest(
     raise typer.Exit(EXIT_REJECTS if any(r.rejected for r in reports) else EXIT_OK)
 
 
-def _ingest_with_progress(engine, path, kind, keys, encoding, rejects) -> IngestReport:  # noqa: ANN001
+def _ingest_with_progress(engine, path, kind, keys, encoding, rejects) -> IngestReport:
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -132,11 +138,24 @@ def _print_reports(reports: list[IngestReport]) -> None:
     if not reports:
         return
     table = Table(title="导入结果 / ingest results")
-    for header in ("类别 kind", "文件 file", "读取 read", "新增 new", "未变 unchanged", "拒收 rejected"):
-        table.add_column(header, justify="right" if "kind" not in header and "file" not in header else "left")
+    for header in (
+        "类别 kind",
+        "文件 file",
+        "读取 read",
+        "新增 new",
+        "未变 unchanged",
+        "拒收 rejected",
+    ):
+        table.add_column(
+            header, justify="right" if "kind" not in header and "file" not in header else "left"
+        )
     for r in reports:
         table.add_row(
-            r.kind, r.path.name, f"{r.rows_read:,}", f"{r.inserted:,}", f"{r.unchanged:,}",
+            r.kind,
+            r.path.name,
+            f"{r.rows_read:,}",
+            f"{r.inserted:,}",
+            f"{r.unchanged:,}",
             f"[red]{r.rejected:,}[/red]" if r.rejected else "0",
         )
     console.print(table)
@@ -144,7 +163,9 @@ def _print_reports(reports: list[IngestReport]) -> None:
         if r.rejects_path:
             console.print(f"拒收明细 / rejects: {r.rejects_path}")
         if r.ignored_columns:
-            console.print(f"已忽略的列 / ignored columns in {r.path.name}: {', '.join(r.ignored_columns)}")
+            console.print(
+                f"已忽略的列 / ignored columns in {r.path.name}: {', '.join(r.ignored_columns)}"
+            )
 
 
 @app.command()

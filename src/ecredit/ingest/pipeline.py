@@ -28,8 +28,6 @@ from ecredit.storage import bulk
 from ecredit.storage.tables import KIND_TABLES, ingest_batch
 
 REJECT_COLUMNS = ("file", "line", "field", "value", "reason")
-KNOWN_ID_CACHE_LIMIT = 2_000_000
-"""Referenced ids already confirmed; bounded so memory does not grow with the input."""
 
 
 @dataclass
@@ -54,7 +52,6 @@ class _Run:
     keys: KeyRing
     ctx: Context
     rejects_path: Path
-    known_ids: dict[str, set[str]] = field(default_factory=dict)
     rejects_written: int = 0
 
 
@@ -98,18 +95,17 @@ def ingest_file(
     run.rejects_path.unlink(missing_ok=True)
     run.report.batch_id = _start_batch(engine, kind.name, path)
     malformed = Malformed()
-    first = True
-    for chunk in read_chunks(path, encoding, on_bytes, malformed):
-        if first:
-            run.report.ignored_columns = _check_header(kind, chunk.columns)
-            first = False
-        chunk = _with_all_columns(kind, chunk)
-        with engine.begin() as conn:
-            _ingest_chunk(conn, run, chunk, _take_malformed(malformed))
-    if malformed.rows:
-        with engine.begin() as conn:
+    writer = bulk.ChunkWriter(engine)
+    try:
+        for i, chunk in enumerate(read_chunks(path, encoding, on_bytes, malformed)):
+            if i == 0:
+                run.report.ignored_columns = _check_header(kind, chunk.columns)
+            _ingest_chunk(writer, run, _with_all_columns(kind, chunk), _take_malformed(malformed))
+        if malformed.rows:
             empty = _with_all_columns(kind, pl.DataFrame())
-            _ingest_chunk(conn, run, empty, _take_malformed(malformed))
+            _ingest_chunk(writer, run, empty, _take_malformed(malformed))
+    finally:
+        writer.close()
     _finish_batch(engine, run.report)
     return run.report
 
@@ -127,7 +123,9 @@ def _check_header(kind: Kind, columns: list[str]) -> list[str]:
 def _with_all_columns(kind: Kind, chunk: pl.DataFrame) -> pl.DataFrame:
     missing = [c for c in (LINE, *kind.columns) if c not in chunk.columns]
     chunk = chunk.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in missing)
-    return chunk.select(pl.col(LINE).cast(pl.Int64), *(pl.col(c).cast(pl.String) for c in kind.columns))
+    return chunk.select(
+        pl.col(LINE).cast(pl.Int64), *(pl.col(c).cast(pl.String) for c in kind.columns)
+    )
 
 
 def _take_malformed(malformed: Malformed) -> pl.DataFrame:
@@ -140,34 +138,31 @@ def _take_malformed(malformed: Malformed) -> pl.DataFrame:
 
 
 def _ingest_chunk(
-    conn: sa.Connection, run: _Run, chunk: pl.DataFrame, malformed: pl.DataFrame
+    writer: bulk.ChunkWriter, run: _Run, chunk: pl.DataFrame, malformed: pl.DataFrame
 ) -> None:
     kind, report = run.kind, run.report
     checked = check_chunk(kind, chunk, run.ctx)
     accepted = _with_row_hash(checked.accepted, run.keys)
     accepted, dup_rejects, dup_unchanged = _dedupe_within(kind, accepted)
-    accepted, ref_rejects = _check_references(conn, run, accepted)
-    accepted, conflict_rejects, unchanged = _split_stored(conn, kind, accepted)
-    rejects = pl.concat([malformed, checked.rejects, dup_rejects, ref_rejects, conflict_rejects])
-    stored = _protect(kind, accepted, run.keys).with_columns(
-        pl.lit(report.batch_id).alias("batch_id"), pl.col(LINE).alias("source_line")
-    )
-    table = KIND_TABLES[kind.name]
-    bulk.insert_frame(conn, table, stored.select([c.name for c in table.c]))
+    writer.stage(_protect(kind, accepted, run.keys).rename({LINE: bulk.LINE_COLUMN}), kind.key)
+    ref_rejects = _reference_rejects(writer, kind)
+    stored_rejects, unchanged = _stored_rejects(writer, kind)
+    inserted = writer.insert_staged(KIND_TABLES[kind.name], report.batch_id)
+    rejects = pl.concat([malformed, checked.rejects, dup_rejects, ref_rejects, stored_rejects])
     report.rows_read += chunk.height + malformed.height
-    report.inserted += accepted.height
+    report.inserted += inserted
     report.unchanged += unchanged + dup_unchanged
     report.rejected += rejects.get_column(LINE).n_unique()
-    conn.execute(
-        ingest_batch.update()
-        .where(ingest_batch.c.batch_id == report.batch_id)
-        .values(
-            rows_read=report.rows_read,
-            rows_inserted=report.inserted,
-            rows_unchanged=report.unchanged,
-            rows_rejected=report.rejected,
-        )
+    writer.update_counters(
+        report.batch_id,
+        {
+            "rows_read": report.rows_read,
+            "rows_inserted": report.inserted,
+            "rows_unchanged": report.unchanged,
+            "rows_rejected": report.rejected,
+        },
     )
+    writer.commit()
     _write_rejects(run, rejects)
 
 
@@ -186,15 +181,14 @@ def _with_row_hash(frame: pl.DataFrame, keys: KeyRing) -> pl.DataFrame:
     return frame.with_columns(pl.Series("row_hash", hashes, dtype=pl.String))
 
 
-def _conflict_rejects(kind: Kind, frame: pl.DataFrame) -> pl.DataFrame:
-    first_key = kind.key[0]
-    return frame.select(
-        pl.col(LINE),
-        pl.lit(first_key).alias("field"),
-        pl.concat_str([pl.col(k).cast(pl.String) for k in kind.key], separator="|").alias("value"),
-        pl.lit("编号已存在但内容不同（冲突）/ conflict: same id already stored with different content").alias(
-            "reason"
-        ),
+CONFLICT_REASON = (
+    "编号已存在但内容不同（冲突）/ conflict: same id already stored with different content"
+)
+
+
+def _reject_frame(rows: list[tuple[int, str]], field: str, reason: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        [(line, field, value, reason) for line, value in rows], schema=REJECT_SCHEMA, orient="row"
     )
 
 
@@ -206,63 +200,41 @@ def _dedupe_within(kind: Kind, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.Da
         return frame, pl.DataFrame(schema=REJECT_SCHEMA), 0
     later = frame.join(firsts.select(LINE), on=LINE, how="anti")
     compared = later.join(firsts.select(*key, pl.col("row_hash").alias("first_hash")), on=key)
-    conflicts = compared.filter(pl.col("row_hash") != pl.col("first_hash"))
-    return firsts, _conflict_rejects(kind, conflicts), later.height - conflicts.height
-
-
-def _check_references(
-    conn: sa.Connection, run: _Run, frame: pl.DataFrame
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    kind = run.kind
-    rejects: list[pl.DataFrame] = []
-    for f in kind.fields:
-        if not f.references:
-            continue
-        target = KINDS[f.references]
-        values = frame.get_column(f.name).drop_nulls().unique().to_list()
-        known = run.known_ids.setdefault(target.name, set())
-        if f.references == kind.name:
-            known = known | set(frame.get_column(kind.key[0]).to_list())
-        unknown = [v for v in values if v not in known]
-        found = bulk.existing_ids(conn, KIND_TABLES[target.name], target.key[0], unknown)
-        _remember(run, target.name, found)
-        missing = sorted(set(unknown) - found)
-        if not missing:
-            continue
-        bad = frame.filter(pl.col(f.name).is_in(missing))
-        rejects.append(
-            bad.select(
-                pl.col(LINE),
-                pl.lit(f.name).alias("field"),
-                pl.col(f.name).alias("value"),
-                pl.lit(f"未知的{target.zh} / unknown {target.name.rstrip('s')} id").alias("reason"),
-            )
-        )
-        frame = frame.filter(~pl.col(f.name).is_in(missing) | pl.col(f.name).is_null())
-    return frame, pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA)
-
-
-def _remember(run: _Run, kind_name: str, ids: set[str]) -> None:
-    if sum(len(s) for s in run.known_ids.values()) > KNOWN_ID_CACHE_LIMIT:
-        run.known_ids.clear()
-    run.known_ids.setdefault(kind_name, set()).update(ids)
-
-
-def _split_stored(
-    conn: sa.Connection, kind: Kind, frame: pl.DataFrame
-) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    """Drop rows already stored unchanged; reject rows stored with different content."""
-    key = list(kind.key)
-    stored = bulk.existing_hashes(conn, KIND_TABLES[kind.name], key, frame.select(key))
-    if stored.is_empty():
-        return frame, pl.DataFrame(schema=REJECT_SCHEMA), 0
-    compared = frame.join(stored, on=key, how="left")
-    conflicts = compared.filter(
-        pl.col("stored_hash").is_not_null() & (pl.col("stored_hash") != pl.col("row_hash"))
+    conflicts = compared.filter(pl.col("row_hash") != pl.col("first_hash")).select(
+        LINE, pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator="|")
     )
-    unchanged = compared.filter(pl.col("stored_hash") == pl.col("row_hash")).height
-    fresh = compared.filter(pl.col("stored_hash").is_null()).drop("stored_hash")
-    return fresh, _conflict_rejects(kind, conflicts), unchanged
+    rejects = _reject_frame(conflicts.rows(), kind.key[0], CONFLICT_REASON)
+    return firsts, rejects, later.height - conflicts.height
+
+
+def _reference_rejects(writer: bulk.ChunkWriter, kind: Kind) -> pl.DataFrame:
+    """Unknown references, repeated until stable: dropping a row can orphan its children."""
+    rejects: list[pl.DataFrame] = []
+    changed = True
+    while changed:
+        changed = False
+        for f in kind.fields:
+            if not f.references:
+                continue
+            target = KINDS[f.references]
+            self_key = kind.key[0] if target is kind else None
+            bad = writer.unknown_references(
+                f.name, KIND_TABLES[target.name], target.key[0], self_key
+            )
+            if bad:
+                reason = f"未知的{target.zh} / unknown {target.name.removesuffix('s')} id"
+                rejects.append(_reject_frame(bad, f.name, reason))
+                writer.drop_lines([line for line, _ in bad])
+                changed = self_key is not None
+    return pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA)
+
+
+def _stored_rejects(writer: bulk.ChunkWriter, kind: Kind) -> tuple[pl.DataFrame, int]:
+    """Drop staged rows already stored: unchanged ones silently, different ones as conflicts."""
+    matches = writer.stored_matches(KIND_TABLES[kind.name], kind.key)
+    writer.drop_lines([line for line, _, _ in matches])
+    conflicts = [(line, key) for line, key, same in matches if not same]
+    return _reject_frame(conflicts, kind.key[0], CONFLICT_REASON), len(matches) - len(conflicts)
 
 
 def _protect(kind: Kind, frame: pl.DataFrame, keys: KeyRing) -> pl.DataFrame:

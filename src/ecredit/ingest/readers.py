@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,8 @@ import pyarrow.parquet as pq
 
 from ecredit.ingest.validate import LINE
 
-CHUNK_ROWS = 100_000
+CHUNK_ROWS = int(os.environ.get("ECREDIT_INGEST_CHUNK_ROWS", "100000"))
+"""Rows validated and committed together: bounds memory and what a crash can interrupt."""
 SNIFF_BYTES = 1 << 20
 
 
@@ -100,10 +102,15 @@ def _csv_chunks(
         reader = pacsv.open_csv(
             _CountingReader(raw, on_bytes),
             read_options=pacsv.ReadOptions(
-                encoding=encoding, use_threads=False, block_size=8 << 20, skip_rows=1,
+                encoding=encoding,
+                use_threads=False,
+                block_size=8 << 20,
+                skip_rows=1,
                 column_names=columns,
             ),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, ignore_empty_lines=False),
+            parse_options=pacsv.ParseOptions(
+                invalid_row_handler=on_invalid, ignore_empty_lines=False
+            ),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(columns, pa.string()),
                 strings_can_be_null=True,
@@ -179,7 +186,9 @@ def _parquet_chunks(
     for batch in pfile.iter_batches(batch_size=CHUNK_ROWS):
         frame = pl.from_arrow(batch)
         assert isinstance(frame, pl.DataFrame)
-        frame = frame.with_columns(pl.all().cast(pl.String)).with_columns(pl.int_range(row, row + frame.height, dtype=pl.Int64).alias(LINE))
+        frame = frame.with_columns(pl.all().cast(pl.String)).with_columns(
+            pl.int_range(row, row + frame.height, dtype=pl.Int64).alias(LINE)
+        )
         row += frame.height
         on_bytes(int(per_row * frame.height))
         yield frame
@@ -196,6 +205,8 @@ def read_chunks(
     fmt = file_format(path)
     enc = detect_encoding(path, encoding) if fmt != "parquet" else "utf-8"
     try:
-        yield from READERS[fmt](path, enc, on_bytes, malformed)
+        for frame in READERS[fmt](path, enc, on_bytes, malformed):
+            for start in range(0, frame.height, CHUNK_ROWS):
+                yield frame.slice(start, CHUNK_ROWS)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise UnusableInput(f"无法读取文件 / cannot read file {path}: {exc}") from exc

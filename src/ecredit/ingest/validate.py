@@ -100,7 +100,10 @@ def _field_reason(f: Field, ctx: Context) -> pl.Expr:
     if f.type == FieldType.ENUM:
         allowed = ", ".join(f.choices)
         cases.append(
-            (value.is_not_null() & ~value.is_in(f.choices), f"取值应为 {allowed} / must be one of {allowed}")
+            (
+                value.is_not_null() & ~value.is_in(f.choices),
+                f"取值应为 {allowed} / must be one of {allowed}",
+            )
         )
     cases.extend(_range_cases(f, value))
     if f.max_length is not None:
@@ -231,6 +234,7 @@ def check_chunk(kind: Kind, frame: pl.DataFrame, ctx: Context) -> Checked:
 
 
 def _long_rejects(raw: pl.DataFrame, reasons: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
+    columns = list(columns)
     parts = [
         reasons.filter(pl.col(name).is_not_null()).select(
             pl.col(LINE),
@@ -239,6 +243,11 @@ def _long_rejects(raw: pl.DataFrame, reasons: pl.DataFrame, columns: Iterable[st
         )
         for name in columns
     ]
-    long = pl.concat(parts) if parts else pl.DataFrame(schema=REJECT_SCHEMA)
-    values = raw.select(LINE, *columns).unpivot(index=LINE, variable_name="field", value_name="value")
+    long = pl.concat(parts)
+    if long.is_empty():
+        return pl.DataFrame(schema=REJECT_SCHEMA)
+    bad_rows = raw.filter(pl.col(LINE).is_in(long.get_column(LINE).implode()))
+    values = bad_rows.select(LINE, *columns).unpivot(
+        index=LINE, variable_name="field", value_name="value"
+    )
     return long.join(values, on=[LINE, "field"], how="left").select(REJECT_SCHEMA.keys()).sort(LINE)

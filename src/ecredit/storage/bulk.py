@@ -1,46 +1,26 @@
-"""Fast set-based reads and writes for ingestion.
+"""Set-based chunk writes for ingestion on SQLite and PostgreSQL.
 
-Ingestion moves millions of rows, so it bypasses ORM-style row objects: lookups go in
-batches of keys, inserts go through the driver's executemany (SQLite) or COPY (PostgreSQL).
-Values arrive as polars frames already validated and typed.
+Row-by-row inserts and per-key lookups from Python cannot keep up with platform exports, so a
+chunk is bulk-loaded into a temporary staging table, and the reference, idempotence and
+conflict checks run as joins inside the database. The whole chunk — staged rows, checks,
+insert and batch counters — commits in one transaction.
+
+PostgreSQL is loaded straight from Arrow with ADBC (binary COPY). SQLite goes through Python's
+own sqlite3 driver: a second SQLite library in the same process (ADBC bundles one) breaks
+SQLite's POSIX file locking, and with it the visibility of other connections' commits.
 """
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from typing import Any
 
+import adbc_driver_postgresql.dbapi as adbc_postgres
 import polars as pl
 import sqlalchemy as sa
 
-LOOKUP_BATCH = 5000
-
-
-def _batches(values: Sequence[object], size: int = LOOKUP_BATCH) -> Iterable[Sequence[object]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def existing_ids(conn: sa.Connection, table: sa.Table, column: str, ids: Sequence[str]) -> set[str]:
-    col = table.c[column]
-    found: set[str] = set()
-    for part in _batches(ids):
-        found.update(conn.execute(sa.select(col).where(col.in_(part))).scalars())
-    return found
-
-
-def existing_hashes(
-    conn: sa.Connection, table: sa.Table, key: Sequence[str], keys: pl.DataFrame
-) -> pl.DataFrame:
-    """Stored row hashes for the given keys, as a frame of key columns plus `stored_hash`."""
-    cols = [table.c[k] for k in key]
-    rows: list[tuple[object, ...]] = []
-    records = keys.rows()
-    for part in _batches(records):
-        cond = cols[0].in_([r[0] for r in part]) if len(cols) == 1 else sa.tuple_(*cols).in_(part)
-        rows.extend(conn.execute(sa.select(*cols, table.c.row_hash).where(cond)).all())
-    schema = {**{k: keys.schema[k] for k in key}, "stored_hash": pl.String}
-    return pl.DataFrame(rows, schema=schema, orient="row")
+STAGE = "ecredit_stage"
+LINE_COLUMN = "source_line"
 
 
 def _sqlite_value(dtype: pl.DataType, expr: pl.Expr) -> pl.Expr:
@@ -54,22 +34,105 @@ def _sqlite_value(dtype: pl.DataType, expr: pl.Expr) -> pl.Expr:
     return expr
 
 
-def insert_frame(conn: sa.Connection, table: sa.Table, frame: pl.DataFrame) -> None:
-    if frame.is_empty():
-        return
-    if conn.dialect.name == "postgresql":
-        _copy_postgres(conn, table, frame)
-        return
-    frame = frame.select(_sqlite_value(frame.schema[c], pl.col(c)).alias(c) for c in frame.columns)
-    names = ", ".join(f'"{c}"' for c in frame.columns)
-    marks = ", ".join("?" for _ in frame.columns)
-    conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', frame.rows())
+def _q(name: str) -> str:
+    return f'"{name}"'
 
 
-def _copy_postgres(conn: sa.Connection, table: sa.Table, frame: pl.DataFrame) -> None:
-    buffer = io.BytesIO()
-    frame.write_csv(buffer, include_header=False, null_value="", datetime_format="%Y-%m-%d %H:%M:%S%.6f%z")
-    names = ", ".join(f'"{c}"' for c in frame.columns)
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN (FORMAT csv, NULL \'\')') as copy:
-        copy.write(buffer.getvalue())
+class ChunkWriter:
+    """One ADBC connection that stages, checks and stores chunks of one kind's rows."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.dialect = engine.dialect.name
+        self._staged_columns: set[str] = set()
+        if self.dialect == "sqlite":
+            self._sqlite = engine.connect()
+        else:
+            plain = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self._adbc = adbc_postgres.connect(plain)
+
+    def close(self) -> None:
+        if self.dialect == "sqlite":
+            self._sqlite.close()
+        else:
+            self._adbc.close()
+
+    def _run(self, sql: str) -> list[tuple[Any, ...]]:
+        if self.dialect == "sqlite":
+            result = self._sqlite.exec_driver_sql(sql)
+            return [tuple(r) for r in result] if result.returns_rows else []
+        with self._adbc.cursor() as cur:
+            cur.execute(sql)
+            if not cur.description:
+                return []
+            table = cur.fetch_arrow_table()
+            return list(zip(*(col.to_pylist() for col in table.columns), strict=True))
+
+    def stage(self, frame: pl.DataFrame, key: Sequence[str]) -> None:
+        self._staged_columns = set(frame.columns)
+        if self.dialect == "sqlite":
+            self._stage_sqlite(frame)
+        else:
+            with self._adbc.cursor() as cur:
+                cur.adbc_ingest(STAGE, frame.to_arrow(), mode="replace", temporary=True)
+        self._run(f"CREATE INDEX {STAGE}_key ON {STAGE} ({', '.join(map(_q, key))})")
+        self._run(f"ANALYZE {STAGE}")
+
+    def _stage_sqlite(self, frame: pl.DataFrame) -> None:
+        frame = frame.select(
+            _sqlite_value(frame.schema[c], pl.col(c)).alias(c) for c in frame.columns
+        )
+        names = ", ".join(map(_q, frame.columns))
+        self._run(f"DROP TABLE IF EXISTS temp.{STAGE}")
+        self._run(f"CREATE TEMP TABLE {STAGE} ({names})")
+        marks = ", ".join("?" for _ in frame.columns)
+        self._sqlite.exec_driver_sql(f"INSERT INTO {STAGE} VALUES ({marks})", frame.rows())
+
+    def unknown_references(
+        self, column: str, target: sa.Table, target_key: str, self_key: str | None
+    ) -> list[tuple[int, str]]:
+        """Staged rows whose reference is neither stored nor (self-reference) staged."""
+        sql = (
+            f"SELECT s.{LINE_COLUMN}, s.{_q(column)} FROM {STAGE} s "
+            f"LEFT JOIN {_q(target.name)} t ON t.{_q(target_key)} = s.{_q(column)} "
+            f"WHERE s.{_q(column)} IS NOT NULL AND t.{_q(target_key)} IS NULL"
+        )
+        if self_key:
+            sql += (
+                f" AND NOT EXISTS (SELECT 1 FROM {STAGE} p WHERE p.{_q(self_key)} = s.{_q(column)})"
+            )
+        return [(int(line), str(value)) for line, value in self._run(sql)]
+
+    def stored_matches(self, table: sa.Table, key: Sequence[str]) -> list[tuple[int, str, bool]]:
+        """Staged rows whose key is already stored: (line, key text, same content?)."""
+        on = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in key)
+        key_text = " || '|' || ".join(f"CAST(s.{_q(k)} AS TEXT)" for k in key)
+        rows = self._run(
+            f"SELECT s.{LINE_COLUMN}, {key_text}, "
+            f"CASE WHEN t.row_hash = s.row_hash THEN 1 ELSE 0 END "
+            f"FROM {STAGE} s JOIN {_q(table.name)} t ON {on}"
+        )
+        return [(int(line), str(k), bool(same)) for line, k, same in rows]
+
+    def drop_lines(self, lines: Sequence[int]) -> None:
+        for start in range(0, len(lines), 5000):
+            part = ", ".join(str(int(n)) for n in lines[start : start + 5000])
+            self._run(f"DELETE FROM {STAGE} WHERE {LINE_COLUMN} IN ({part})")
+
+    def insert_staged(self, table: sa.Table, batch_id: int) -> int:
+        columns = [c.name for c in table.c if c.name in self._staged_columns]
+        names = ", ".join(map(_q, columns))
+        self._run(
+            f"INSERT INTO {_q(table.name)} ({names}, batch_id) "
+            f"SELECT {names}, {int(batch_id)} FROM {STAGE}"
+        )
+        return int(self._run(f"SELECT COUNT(*) FROM {STAGE}")[0][0])
+
+    def update_counters(self, batch_id: int, counters: dict[str, int]) -> None:
+        sets = ", ".join(f"{name} = {int(value)}" for name, value in counters.items())
+        self._run(f"UPDATE ingest_batch SET {sets} WHERE batch_id = {int(batch_id)}")
+
+    def commit(self) -> None:
+        if self.dialect == "sqlite":
+            self._sqlite.commit()
+        else:
+            self._adbc.commit()

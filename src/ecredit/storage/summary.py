@@ -11,6 +11,12 @@ from ecredit.storage.tables import KIND_TABLES
 def kind_counts(engine: sa.Engine) -> list[tuple[str, str, int]]:
     with engine.connect() as conn:
         return [
-            (name, kind.zh, conn.execute(sa.select(sa.func.count()).select_from(KIND_TABLES[name])).scalar_one())
+            (
+                name,
+                kind.zh,
+                conn.execute(
+                    sa.select(sa.func.count()).select_from(KIND_TABLES[name])
+                ).scalar_one(),
+            )
             for name, kind in KINDS.items()
         ]

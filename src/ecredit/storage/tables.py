@@ -67,7 +67,11 @@ def storage_columns(f: Field) -> list[str]:
 def _columns(f: Field, kind: Kind) -> list[sa.Column]:
     if f.data_class in (DataClass.PERSONAL, DataClass.SENSITIVE):
         return [
-            sa.Column(name, sa.Text if name.endswith("cipher") else sa.String(64), index=name.endswith("token"))
+            sa.Column(
+                name,
+                sa.Text if name.endswith("cipher") else sa.String(64),
+                index=name.endswith("token"),
+            )
             for name in storage_columns(f)
         ]
     col_type = _SQL_TYPES[f.type]
@@ -97,7 +101,9 @@ record_status = sa.Table(
     "record_status",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("record_id", sa.String(64), sa.ForeignKey("records.record_id"), nullable=False, index=True),
+    sa.Column(
+        "record_id", sa.String(64), sa.ForeignKey("records.record_id"), nullable=False, index=True
+    ),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("changed_at", UtcDateTime, nullable=False),
     sa.Column("actor", sa.Text, nullable=False),
@@ -109,7 +115,9 @@ rating_flag = sa.Table(
     "rating_flag",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("rating_id", sa.String(64), sa.ForeignKey("ratings.rating_id"), nullable=False, index=True),
+    sa.Column(
+        "rating_id", sa.String(64), sa.ForeignKey("ratings.rating_id"), nullable=False, index=True
+    ),
     sa.Column("valid_score", sa.Boolean, nullable=False),
     sa.Column("shield_reason", sa.String(32)),
     sa.Column("set_at", UtcDateTime, nullable=False),

@@ -1,0 +1,3 @@
+from ecredit.cli.main import app
+
+app()
