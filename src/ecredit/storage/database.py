@@ -61,5 +61,5 @@ def alembic_config(engine: sa.Engine) -> Config:
 
 
 def migrate(engine: sa.Engine) -> None:
-    """Create or upgrade the schema to the newest migration."""
-    command.upgrade(alembic_config(engine), "head")
+    """Create or upgrade the schema; capabilities branch from the foundation, so all heads."""
+    command.upgrade(alembic_config(engine), "heads")
