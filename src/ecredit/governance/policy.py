@@ -1,0 +1,269 @@
+"""Governance policy (governance.yaml) as validated data.
+
+Validation rejects a file that would silently change a legal outcome — a catalogue display
+rule with no definition, a measure on an unknown list, a clock without a source — before any
+workflow runs with it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ecredit.records.catalogue import load_catalogue, policy_path
+from ecredit.records.kinds import SEVERITIES
+
+Confidence = Literal["V", "S", "R"]
+
+
+class Unit(StrEnum):
+    WORKDAYS = "workdays"
+    DAYS = "days"
+    MONTHS = "months"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Sourced(_Strict):
+    source: str
+    confidence: Confidence
+
+
+class Span(_Strict):
+    amount: int = Field(ge=0)
+    unit: Unit
+
+
+class Clock(Sourced):
+    zh: str
+    en: str
+    amount: int = Field(ge=0)
+    unit: Unit
+    extension: int | None = None
+
+    @property
+    def span(self) -> Span:
+        return Span(amount=self.amount, unit=self.unit)
+
+    @property
+    def extension_span(self) -> Span | None:
+        return None if self.extension is None else Span(amount=self.extension, unit=self.unit)
+
+
+class YearSupplement(_Strict):
+    source: str
+    holidays: frozenset[date] = frozenset()
+    workdays: frozenset[date] = frozenset()
+
+
+class CalendarPolicy(_Strict):
+    supplements: dict[int, YearSupplement] = {}
+
+
+class Label(_Strict):
+    zh: str
+    en: str
+
+
+class ObjectionProfile(Sourced):
+    zh: str
+    en: str
+    mark: Span | None = None
+    answer: Span
+    answer_from: Literal["filed", "marked"]
+    extension: Span | None = None
+
+
+class ObjectionPolicy(_Strict):
+    default_profile: str
+    grounds: dict[str, Label]
+    profiles: dict[str, ObjectionProfile]
+
+    @model_validator(mode="after")
+    def _default_exists(self) -> ObjectionPolicy:
+        if self.default_profile not in self.profiles:
+            raise ValueError(f"objections: unknown default profile {self.default_profile}")
+        return self
+
+
+class Band(_Strict):
+    shown: bool = True
+    min_months: int = Field(ge=0)
+    max_months: int | None = None
+
+
+class BySeverity(Sourced):
+    kind: Literal["by_severity"]
+    zh: str
+    en: str
+    bands: dict[str, Band]
+
+    @model_validator(mode="after")
+    def _every_severity(self) -> BySeverity:
+        if missing := set(SEVERITIES) - set(self.bands):
+            raise ValueError(f"display by_severity: no band for {sorted(missing)}")
+        return self
+
+
+class SamrPenalty(Sourced):
+    kind: Literal["samr_penalty"]
+    zh: str
+    en: str
+    short_months: int
+    long_months: int
+    short_types: list[str]
+    low_fine_types: list[str]
+    low_fine_max_cny: Decimal
+    repair_min_months: int
+
+
+class WhileValid(Sourced):
+    kind: Literal["while_valid"]
+    zh: str
+    en: str
+
+
+class Permanent(Sourced):
+    kind: Literal["permanent"]
+    zh: str
+    en: str
+
+
+DisplayRule = Annotated[
+    BySeverity | SamrPenalty | WhileValid | Permanent, Field(discriminator="kind")
+]
+
+
+class RepairPolicy(Sourced):
+    requires_commitment: bool
+    commitment_template: str
+    fee_cny: Decimal
+
+
+class Criterion(_Strict):
+    kind: Literal["record", "no_record", "confirmed_case", "score_below", "score_at_least"]
+    zh: str
+    en: str
+    codes: list[str] = []
+    severities: list[str] = []
+    case_kinds: list[str] = []
+    within_months: int | None = None
+    min_count: int = 1
+    score: float | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> Criterion:
+        if self.kind.startswith("score") and self.score is None:
+            raise ValueError(f"criterion {self.zh}: {self.kind} needs `score`")
+        return self
+
+
+class ListDefinition(Sourced):
+    zh: str
+    en: str
+    polarity: Literal["red", "black"]
+    period_months: int
+    early_removal_after_months: int | None
+    match: Literal["any", "all"]
+    criteria: list[Criterion]
+
+
+class MeasureDefinition(Sourced):
+    zh: str
+    en: str
+    lists: list[str]
+    executors: list[Literal["platform", "department"]]
+
+
+class Template(_Strict):
+    zh: str
+    en: str
+    text_zh: str
+    text_en: str
+
+
+class CommitmentPolicy(Sourced):
+    signed_record_type: str
+    breach_record_type: str
+    templates: dict[str, Template]
+
+
+class Rule(Label):
+    level: Literal["low", "medium", "high"]
+
+
+class ScoreDropRule(Rule):
+    min_drop: float
+
+
+class SurgeRule(Rule):
+    recent_days: int
+    baseline_months: int
+    factor: float
+    min_count: int
+
+
+class WarningPolicy(_Strict):
+    score_drop: ScoreDropRule
+    complaint_surge: SurgeRule
+    confirmed_case: Rule
+    list_entry: Rule
+    verification_failed: Rule
+    public_notice_days: int
+    audiences: list[str]
+
+
+class RetentionPolicy(Sourced):
+    transaction_kinds: list[str]
+    transaction_min_years: int
+    never_deleted: list[str]
+    negative_record_years: int
+    negative_clock_starts: Literal["act_ended"]
+
+
+class GovernancePolicy(_Strict):
+    version: str
+    calendar: CalendarPolicy
+    clocks: dict[str, Clock]
+    objections: ObjectionPolicy
+    display: dict[str, DisplayRule]
+    repair: RepairPolicy
+    lists: dict[str, ListDefinition]
+    measures: dict[str, MeasureDefinition]
+    commitments: CommitmentPolicy
+    warnings: WarningPolicy
+    retention: RetentionPolicy
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> GovernancePolicy:
+        catalogue = load_catalogue()
+        if unknown := {rt.display_rule for rt in catalogue.record_types} - set(self.display):
+            raise ValueError(f"catalogue display rules not defined here: {sorted(unknown)}")
+        for code, measure in self.measures.items():
+            if unknown := set(measure.lists) - set(self.lists):
+                raise ValueError(f"measure {code}: unknown lists {sorted(unknown)}")
+        codes = {self.commitments.signed_record_type, self.commitments.breach_record_type}
+        codes |= {c for d in self.lists.values() for cr in d.criteria for c in cr.codes}
+        if unknown := codes - catalogue.codes:
+            raise ValueError(f"record types not in the catalogue: {sorted(unknown)}")
+        if self.repair.commitment_template not in self.commitments.templates:
+            raise ValueError(f"repair: unknown template {self.repair.commitment_template}")
+        for clock in ("repair_decision", "complaint_accept", "reverification"):
+            if clock not in self.clocks:
+                raise ValueError(f"clocks: {clock} is required")
+        return self
+
+
+@cache
+def load_policy(path: Path | None = None) -> GovernancePolicy:
+    path = path or policy_path("governance.yaml")
+    return GovernancePolicy.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
