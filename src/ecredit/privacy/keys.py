@@ -45,8 +45,66 @@ def new_key_file(path: Path) -> None:
         json.dump(content, fh, indent=2)
 
 
+def _rewrite(path: Path, content: dict[str, object]) -> None:
+    """Replace atomically, so a process loading keys mid-rotation sees the old or the new file."""
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(content, fh, indent=2)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(temp, path)
+
+
+def add_data_key(path: Path) -> str:
+    """Make a new data key the active one; older keys stay for reading what they encrypted."""
+    content = json.loads(path.read_text())
+    number = 1 + max(int(key_id.removeprefix("k")) for key_id in content["data_keys"])
+    key_id = f"k{number}"
+    content["data_keys"][key_id] = _b64(secrets.token_bytes(32))
+    content["active_key_id"] = key_id
+    _rewrite(path, content)
+    return key_id
+
+
+def retire_data_keys(path: Path) -> list[str]:
+    """Drop every data key but the active one, once nothing is encrypted under them any more."""
+    content = json.loads(path.read_text())
+    active = content["active_key_id"]
+    retired = sorted(k for k in content["data_keys"] if k != active)
+    content["data_keys"] = {active: content["data_keys"][active]}
+    _rewrite(path, content)
+    return retired
+
+
 def key_file_path() -> Path:
     return Path(os.environ.get("ECREDIT_KEY_FILE", DEFAULT_KEY_FILE))
+
+
+def _read_keyring(path: Path) -> KeyRing:
+    content = json.loads(path.read_text())
+    return KeyRing(
+        hmac_key=base64.b64decode(content["hmac_key"]),
+        data_keys={k: base64.b64decode(v) for k, v in content["data_keys"].items()},
+        active_key_id=content["active_key_id"],
+    )
+
+
+_current: dict[Path, tuple[tuple[int, int], KeyRing]] = {}
+
+
+def current_keyring(path: Path | None = None) -> KeyRing:
+    """The key ring as the file has it now: long-running readers follow a rotation unharmed."""
+    path = (path or key_file_path()).resolve()
+    if not path.exists():
+        new_key_file(path)
+    stat = path.stat()
+    stamp = (stat.st_ino, stat.st_mtime_ns)
+    cached = _current.get(path)
+    if cached is None or cached[0] != stamp:
+        cached = (stamp, _read_keyring(path))
+        _current[path] = cached
+    return cached[1]
 
 
 def load_keyring(path: Path | None = None) -> KeyRing:
@@ -54,9 +112,4 @@ def load_keyring(path: Path | None = None) -> KeyRing:
     path = path or key_file_path()
     if not path.exists():
         new_key_file(path)
-    content = json.loads(path.read_text())
-    return KeyRing(
-        hmac_key=base64.b64decode(content["hmac_key"]),
-        data_keys={k: base64.b64decode(v) for k, v in content["data_keys"].items()},
-        active_key_id=content["active_key_id"],
-    )
+    return _read_keyring(path)

@@ -1,0 +1,186 @@
+"""Reading non-public information: authorised by role, purpose and consent, and always logged.
+
+Every decision goes through `authorise`, so the web portal, the console and the command line
+apply one rule: a subject reads its own archive; anyone else needs a role that may state the
+purpose, and — when the subject is a person and the purpose is not a statutory one — the
+person's active consent. The access is registered before any value is returned, and refusals
+are registered too, so 查询使用审查 sees attempts as well as reads.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from ecredit.audit.log import Action, Actor, Entry, iso, record
+from ecredit.privacy.classes import is_protected, json_view, status_data
+from ecredit.privacy.consent import active_consent, list_consents
+from ecredit.privacy.keys import current_keyring
+from ecredit.privacy.policy import load_privacy_policy
+from ecredit.privacy.protect import decrypt
+from ecredit.records.kinds import RECORDS, SUBJECTS, DataClass, Field
+from ecredit.storage.exchange import access_log
+from ecredit.storage.tables import KIND_TABLES, record_status
+
+SELF_QUERY = "self_query"
+ARCHIVE_CLASSES = (DataClass.PUBLIC, DataClass.INTERNAL)
+
+
+class AccessDenied(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Grant:
+    authorisation: str
+    clear: frozenset[DataClass]
+
+
+def _legal_form(conn: sa.Connection, subject_id: str) -> str:
+    table = KIND_TABLES["subjects"]
+    form = conn.execute(
+        sa.select(table.c.legal_form).where(table.c.subject_id == subject_id)
+    ).scalar_one_or_none()
+    if form is None:
+        raise AccessDenied(f"未知的信用主体 / unknown subject: {subject_id}")
+    return str(form)
+
+
+def authorise(
+    conn: sa.Connection, actor: Actor, subject_id: str, purpose: str, now: datetime | None = None
+) -> Grant:
+    policy = load_privacy_policy()
+    role = policy.roles.get(actor.role)
+    if role is None:
+        raise AccessDenied(f"未知的角色 / unknown role: {actor.role}")
+    clear = frozenset(role.clear)
+    person = _legal_form(conn, subject_id) == "person"
+    if actor.role == "subject":
+        if actor.subject_id != subject_id or purpose != SELF_QUERY:
+            raise AccessDenied("信用主体只能查询本人信息 / a subject may query only itself")
+        return Grant("self", clear)
+    if purpose not in role.purposes:
+        raise AccessDenied(
+            f"角色 {role.zh} 不能以该用途查询 / "
+            f"role {actor.role} may not query for: {purpose or '-'}"
+        )
+    if person and policy.purposes[purpose].consent_required:
+        consent_id = active_consent(conn, subject_id, actor.name, purpose, now or datetime.now(UTC))
+        if consent_id is None:
+            raise AccessDenied(
+                "查询自然人信息需要本人授权同意 / querying a person needs the person's consent"
+            )
+        return Grant(f"consent:{consent_id}", clear)
+    return Grant(f"role:{actor.role}/{purpose}", clear)
+
+
+def _authorise_logged(
+    engine: sa.Engine,
+    actor: Actor,
+    subject_id: str,
+    purpose: str,
+    action: Action,
+    target: str,
+    clear_field: Field | None = None,
+) -> Grant:
+    """Authorise and register the outcome, whichever it is, before anything is read."""
+    try:
+        with engine.connect() as conn:
+            grant = authorise(conn, actor, subject_id, purpose)
+        if clear_field is not None and clear_field.data_class not in grant.clear:
+            raise AccessDenied(
+                f"该角色不能查看{clear_field.zh}明文 / role {actor.role} may not read "
+                f"{clear_field.name} in clear"
+            )
+    except AccessDenied as refusal:
+        refused = {"refused": str(refusal)}
+        record(engine, Entry(actor, action, purpose, "denied", subject_id, target, refused))
+        raise
+    record(engine, Entry(actor, action, purpose, grant.authorisation, subject_id, target))
+    return grant
+
+
+def reveal(
+    engine: sa.Engine,
+    actor: Actor,
+    subject_id: str,
+    field: str,
+    purpose: str,
+    key_file: Path | None = None,
+) -> str | None:
+    """The clear value of a personal field, for an authorised actor stating its purpose."""
+    spec = SUBJECTS.field(field)
+    if not is_protected(spec):
+        raise ValueError(f"{field} is not personal information")
+    target = f"subjects.{field}"
+    _authorise_logged(engine, actor, subject_id, purpose, Action.READ_PERSONAL, target, spec)
+    table = KIND_TABLES["subjects"]
+    query = sa.select(table.c[f"{field}_cipher"]).where(table.c.subject_id == subject_id)
+    with engine.connect() as conn:
+        cipher = conn.execute(query).scalar_one_or_none()
+    if cipher is None:
+        return None
+    try:
+        return decrypt(current_keyring(key_file), field, cipher)
+    except KeyError:  # a rotation re-encrypted it and retired the key since it was read
+        with engine.connect() as conn:
+            cipher = conn.execute(query).scalar_one()
+        return decrypt(current_keyring(key_file), field, cipher)
+
+
+def _archive(conn: sa.Connection, subject_id: str) -> dict[str, Any]:
+    subjects, records = KIND_TABLES["subjects"], KIND_TABLES["records"]
+    subject = conn.execute(sa.select(subjects).where(subjects.c.subject_id == subject_id))
+    stored = conn.execute(sa.select(records).where(records.c.subject_id == subject_id))
+    changes = conn.execute(
+        sa.select(record_status)
+        .join(records, records.c.record_id == record_status.c.record_id)
+        .where(records.c.subject_id == subject_id)
+        .order_by(record_status.c.id)
+    )
+    history: dict[str, list[dict[str, Any]]] = {}
+    for change in changes.mappings():
+        history.setdefault(change["record_id"], []).append(status_data(change))
+    return {
+        "subject": json_view(SUBJECTS, subject.mappings().one(), ARCHIVE_CLASSES),
+        "records": [
+            json_view(RECORDS, row, ARCHIVE_CLASSES)
+            | {"status_history": history.get(row["record_id"], [])}
+            for row in stored.mappings()
+        ],
+    }
+
+
+def archive(engine: sa.Engine, actor: Actor, subject_id: str, purpose: str) -> dict[str, Any]:
+    """A subject's whole archive (信用档案), including records no longer shown publicly."""
+    action = Action.SELF_QUERY if purpose == SELF_QUERY else Action.QUERY
+    _authorise_logged(engine, actor, subject_id, purpose, action, "archive")
+    with engine.connect() as conn:
+        return _archive(conn, subject_id)
+
+
+def self_query(engine: sa.Engine, actor: Actor) -> dict[str, Any]:
+    """本人查询: the subject's own archive, who accessed it, and the consents it gave."""
+    if actor.subject_id is None:
+        raise AccessDenied("未指明本人 / self-query needs the subject's own id")
+    result = archive(engine, actor, actor.subject_id, SELF_QUERY)
+    with engine.connect() as conn:
+        result["access_log"] = [
+            json.loads(body)
+            for body in conn.execute(
+                sa.select(access_log.c.body)
+                .where(access_log.c.subject_id == actor.subject_id)
+                .order_by(access_log.c.seq)
+            ).scalars()
+        ]
+    consents = list_consents(engine, actor.subject_id)
+    result["consents"] = [
+        {k: iso(v) if isinstance(v, datetime) else v for k, v in asdict(c).items()}
+        for c in consents
+    ]
+    return result

@@ -1,0 +1,113 @@
+"""Batches: the schema matches the kinds, and any modified byte is refused with a clear reason."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from ecredit.exchange.batch import BatchRejected, open_batch, schema, seal
+from ecredit.exchange.node import NodeIdentity, init_node
+from ecredit.exchange.objects import Cursor, make_object
+from ecredit.exchange.peers import Peer
+from ecredit.exchange.policy import load_exchange_policy
+from ecredit.privacy.classes import is_protected
+from ecredit.records.kinds import RECORDS, SUBJECTS, Kind
+
+NOW = datetime(2026, 5, 1, 8, 30, tzinfo=UTC)
+SUBJECT = {
+    "subject_id": "M2",
+    "subject_type": "merchant",
+    "legal_form": "person",
+    "name": "张某某",
+    "uscc": None,
+    "ric_masked": "110***********0013",
+    "phone_masked": "138****5678",
+    "region": "110101",
+    "registered_on": "2019-06-01",
+}
+
+
+@pytest.fixture
+def node(tmp_path: Path) -> NodeIdentity:
+    return init_node("platform-a", "platform", tmp_path / "node.json")
+
+
+def trusted(node: NodeIdentity):
+    peer = Peer(node.node_id, node.public_key, node.authority, "")
+    return lambda node_id: peer if node_id == peer.node_id else None
+
+
+def small_batch(node: NodeIdentity, data: dict | None = None) -> bytes:
+    objects = [make_object("subject", "M2", node.node_id, NOW, data or SUBJECT)]
+    return seal(node, 1, str(Cursor()), "c1.3.0", objects, NOW)
+
+
+def exported_fields(kind: Kind) -> set[str]:
+    classes = load_exchange_policy().export_classes
+    return {
+        f"{f.name}_masked" if is_protected(f) else f.name
+        for f in kind.fields
+        if is_protected(f) or f.data_class in classes
+    }
+
+
+@pytest.mark.parametrize(("kind", "definition"), [(SUBJECTS, "subject"), (RECORDS, "record")])
+def test_schema_describes_exactly_what_the_kinds_export(kind: Kind, definition: str) -> None:
+    spec = schema()["$defs"][definition]
+    assert set(spec["properties"]) == exported_fields(kind) == set(spec["required"])
+
+
+def test_sealed_batch_opens(node: NodeIdentity) -> None:
+    envelope, peer = open_batch(small_batch(node), trusted(node))
+    assert peer.node_id == "platform-a"
+    assert envelope["objects"][0]["data"] == SUBJECT
+
+
+def test_every_modified_byte_is_refused(node: NodeIdentity) -> None:
+    raw = small_batch(node)
+    check = trusted(node)
+    for position in range(len(raw)):
+        for replacement in {raw[position] ^ 0x01, ord(" ")} - {raw[position]}:
+            changed = raw[:position] + bytes([replacement]) + raw[position + 1 :]
+            with pytest.raises(BatchRejected):
+                open_batch(changed, check)
+
+
+def test_unknown_node_and_wrong_key_are_named(node: NodeIdentity, tmp_path: Path) -> None:
+    raw = small_batch(node)
+    with pytest.raises(BatchRejected, match="platform-a is not a trusted peer"):
+        open_batch(raw, lambda _node_id: None)
+    impostor = init_node("platform-a", "platform", tmp_path / "impostor.json")
+    with pytest.raises(BatchRejected, match="bad signature"):
+        open_batch(small_batch(impostor), trusted(node))
+
+
+def test_schema_errors_are_located(node: NodeIdentity) -> None:
+    clear_ric = SUBJECT | {"ric_masked": "110101199003070013"}
+    with pytest.raises(BatchRejected, match=r"objects/0/data/ric_masked"):
+        open_batch(small_batch(node, clear_ric), trusted(node))
+
+
+def test_the_published_schema_agrees_with_the_per_type_checks(node: NodeIdentity) -> None:
+    full = jsonschema.Draft202012Validator(schema())
+    assert full.is_valid(json.loads(small_batch(node)))
+    clear_ric = SUBJECT | {"ric_masked": "110101199003070013"}
+    assert not full.is_valid(json.loads(small_batch(node, clear_ric)))
+
+
+def test_object_id_must_name_its_content(node: NodeIdentity) -> None:
+    objects = [make_object("subject", "M9", node.node_id, NOW, SUBJECT)]
+    raw = seal(node, 1, "c1.0.0", "c1.1.0", objects, NOW)
+    with pytest.raises(BatchRejected, match="objects/0"):
+        open_batch(raw, trusted(node))
+
+
+def test_wire_form_is_canonical_json(node: NodeIdentity) -> None:
+    raw = small_batch(node)
+    pretty = json.dumps(json.loads(raw), indent=2, ensure_ascii=False).encode()
+    with pytest.raises(BatchRejected, match="canonical"):
+        open_batch(pretty, trusted(node))

@@ -1,0 +1,151 @@
+"""Two real node processes on loopback: a platform node and a regulator node exchange records,
+a correction, a repair and a withdrawal; tampered batches are refused and change nothing.
+
+Pushes and pulls run as separate processes against a served node, as operators would run
+them; file imports run in-process, where a separate process would prove nothing more."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ecredit.audit.log import canonical
+from ecredit.exchange.http import (
+    BATCHES_PATH,
+    DATE_HEADER,
+    NODE_HEADER,
+    NODE_PATH,
+    SIGNATURE_HEADER,
+    request_message,
+    signed_headers,
+)
+from ecredit.exchange.node import init_node
+from ecredit.exchange.view import public_view
+from tests.exchange import nodes
+from tests.ingest import world
+
+AUDIT_TABLES = ("access_log", "access_log_head")
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def platform_and_regulator(
+    tmp_path: Path, db_url: str, second_db_url: str
+) -> tuple[nodes.Node, nodes.Node]:
+    a = nodes.make_node(tmp_path / "a", "platform-a", "platform", db_url)
+    b = nodes.make_node(tmp_path / "b", "regulator-b", "department", second_db_url)
+    nodes.trust(a, b)
+    nodes.trust(b, a)
+    nodes.ingest_rows(a, "subjects", world.SUBJECTS)
+    nodes.ingest_rows(a, "records", nodes.RECORDS)
+    return a, b
+
+
+def shown_ids(node: nodes.Node) -> list[str]:
+    return [r["record_id"] for r in public_view(node.engine)["records"]]
+
+
+def test_records_corrections_and_repairs_flow_to_the_regulator(
+    platform_and_regulator: tuple[nodes.Node, nodes.Node],
+) -> None:
+    a, b = platform_and_regulator
+    with nodes.serving(b) as b_url:
+        pushed = nodes.run_cli(a, "exchange", "push", "--to", b_url)
+        assert pushed.returncode == 0, pushed.stderr
+        assert public_view(b.engine) == public_view(a.engine)
+        assert shown_ids(b) == ["R1", "R2", "R3"]
+
+        nodes.ingest_rows(a, "records", [nodes.CORRECTION])
+        nodes.set_status(a, "R2", "repaired", "信用修复决定 / repair decided")
+        pushed = nodes.run_cli(a, "exchange", "push", "--to", b_url)
+        assert pushed.returncode == 0, pushed.stderr
+        assert public_view(b.engine) == public_view(a.engine)
+        assert shown_ids(b) == ["R1C", "R3"]
+
+    with nodes.serving(a) as a_url:
+        pulled = nodes.run_cli(b, "exchange", "pull", "--from", a_url)
+        assert pulled.returncode == 0, pulled.stderr
+        assert "没有新的数据 / nothing new" in pulled.stdout
+        nodes.set_status(a, "R3", "withdrawn", "承诺撤回 / commitment withdrawn")
+        pulled = nodes.run_cli(b, "exchange", "pull", "--from", a_url)
+        assert pulled.returncode == 0, pulled.stderr
+
+    assert public_view(b.engine) == public_view(a.engine)
+    assert shown_ids(b) == ["R1C"]
+    audit = nodes.invoke(b, "audit", "verify")
+    assert audit.exit_code == 0, audit.output
+
+
+def test_reimport_changes_nothing_and_tampered_batches_store_nothing(
+    platform_and_regulator: tuple[nodes.Node, nodes.Node],
+) -> None:
+    a, b = platform_and_regulator
+    batch = a.home / "full.json"
+    exported = nodes.invoke(a, "exchange", "export", "--out", str(batch))
+    assert exported.exit_code == 0, exported.output
+    first = nodes.invoke(b, "exchange", "import", str(batch))
+    assert first.exit_code == 0, first.output
+    assert public_view(b.engine) == public_view(a.engine)
+
+    before = nodes.snapshot(b.engine, AUDIT_TABLES)
+    again = nodes.invoke(b, "exchange", "import", str(batch))
+    assert again.exit_code == 0 and "已导入过" in again.output
+    assert nodes.snapshot(b.engine, AUDIT_TABLES) == before
+
+    raw = batch.read_bytes()
+    forged = b.home / "forged.json"
+    tampered = {
+        "modified byte": raw.replace("刷单炒信".encode(), "虚假流量".encode(), 1),
+        "extra whitespace": raw.replace(b'"sequence":', b'"sequence": ', 1),
+        "bad signature": _resigned_by_stranger(raw, b.home / "stranger.json"),
+        "truncated": raw[:-1],
+    }
+    for case, content in tampered.items():
+        forged.write_bytes(content)
+        refused = nodes.invoke(b, "exchange", "import", str(forged))
+        assert refused.exit_code == 3, (case, refused.output)
+        assert "批次被拒收，未存储任何内容 / batch rejected, nothing stored" in refused.output
+        assert nodes.snapshot(b.engine, AUDIT_TABLES) == before, case
+
+    with nodes.serving(b) as b_url:
+        body = tampered["modified byte"]
+        response = httpx.post(
+            b_url + BATCHES_PATH,
+            content=body,
+            headers=signed_headers(a.identity, "POST", BATCHES_PATH, body),
+        )
+        refusals = _unauthenticated_requests(b_url, a, b.home)
+    assert response.status_code == 422
+    assert "bad signature" in response.json()["detail"]
+    assert refusals == [401, 403, 401, 401]
+    assert nodes.snapshot(b.engine, AUDIT_TABLES) == before
+
+
+def _unauthenticated_requests(url: str, a: nodes.Node, home: Path) -> list[int]:
+    """No headers; a key nobody trusts; a signature over another path; a stale signature."""
+    intruder = init_node("intruder", "department", home / "intruder.json")
+    old = "2020-01-01T00:00:00.000000Z"
+    stale = {
+        NODE_HEADER: a.node_id,
+        DATE_HEADER: old,
+        SIGNATURE_HEADER: a.identity.sign(request_message("GET", BATCHES_PATH, old, b"")),
+    }
+    attempts = [
+        {},
+        signed_headers(intruder, "GET", BATCHES_PATH, b""),
+        signed_headers(a.identity, "GET", NODE_PATH, b""),
+        stale,
+    ]
+    return [httpx.get(url + BATCHES_PATH, headers=h).status_code for h in attempts]
+
+
+def _resigned_by_stranger(raw: bytes, key_file: Path) -> bytes:
+    """The same content signed by a key nobody registered, under platform-a's name."""
+    stranger = init_node("platform-a", "platform", key_file)
+    envelope = json.loads(raw)
+    unsigned = {k: v for k, v in envelope.items() if k != "signature"}
+    envelope["signature"]["value"] = stranger.sign(canonical(unsigned))
+    return canonical(envelope)
