@@ -632,12 +632,22 @@ def _demo_listing(engine: sa.Engine, merchant: str, case_id: str, on: date) -> L
 
 
 def demo_governance(engine: sa.Engine) -> None:
-    """`ecredit demo` step: list two merchants for brushing, repair one, show the result."""
+    """`ecredit demo` step: list two merchants for brushing, repair one, show the result.
+
+    It picks merchants without general or serious records so that the walk-through shows
+    exactly one proposal per merchant."""
     with engine.connect() as conn:
         merchants = (
             conn.execute(
                 sa.select(store.subjects.c.subject_id)
                 .where(store.subjects.c.subject_type == "merchant")
+                .where(
+                    store.subjects.c.subject_id.not_in(
+                        sa.select(store.records.c.subject_id).where(
+                            store.records.c.severity.in_(("general", "serious"))
+                        )
+                    )
+                )
                 .order_by(store.subjects.c.subject_id)
                 .limit(2)
             )

@@ -1,5 +1,7 @@
-"""Every table ecredit stores, gathered on one metadata for migrations."""
+"""Every table ecredit stores, gathered on one metadata for migrations and tests."""
 
+import ecredit.storage.exchange
+import ecredit.storage.governance  # noqa: F401
 from ecredit.storage.tables import metadata
 
 __all__ = ["metadata"]
