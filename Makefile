@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench venv clean
+.PHONY: demo test lint bench venv clean system
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,10 +13,13 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-demo: $(STAMP)
+system:
+	scripts/system-packages.sh
+
+demo: $(STAMP) system
 	$(BIN)/ecredit demo
 
-test: $(STAMP)
+test: $(STAMP) system
 	$(BIN)/ruff check src tests bench
 	ECREDIT_TEST_POSTGRES_URL=$$(scripts/services.sh) $(BIN)/python -m pytest $(PYTEST_ARGS)
 

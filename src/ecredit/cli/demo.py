@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from ecredit.cli import web
 from ecredit.cli.common import console
 from ecredit.cli.governance import demo_governance
 from ecredit.cli.ingest import ingest_paths, print_reports
@@ -42,6 +43,9 @@ def demo(
     merchants: Annotated[int, typer.Option(help="商家数量 / number of merchants")] = 200,
     seed: Annotated[int, typer.Option(help="随机种子 / random seed")] = 42,
     out: Annotated[Path, typer.Option(help="演示数据目录 / demo directory")] = DEMO_DIR,
+    serve: Annotated[
+        bool, typer.Option(help="最后启动门户 / end by serving the portal on 127.0.0.1:8000")
+    ] = True,
 ) -> None:
     """演示：生成→导入→… / Demo: generate → ingest → … on SQLite + DuckDB."""
     err = Console(stderr=True)
@@ -59,3 +63,6 @@ def demo(
     console.rule("[bold]3. 名单、异议与信用修复 / lists, objections and repair")
     demo_governance(engine)
     console.print(f"[green]演示数据库 / demo database:[/green] {db}")
+    if serve:
+        console.rule("[bold]4. 门户与控制台 / portal and console")
+        web.serve(db=db, demo_accounts=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from ecredit.cli import exchange, governance
+from ecredit.cli import exchange, governance, web
 from ecredit.cli.common import DbOption, console
 from ecredit.cli.demo import demo
 from ecredit.cli.generate import generate
@@ -45,6 +45,7 @@ def summary(db: DbOption = None) -> None:
 app.command()(generate)
 app.command()(ingest)
 app.command()(demo)
+app.command()(web.serve)
 
 SUB_APPS: dict[str, typer.Typer] = {
     "calendar": governance.calendar_app,
@@ -59,6 +60,8 @@ SUB_APPS: dict[str, typer.Typer] = {
     "audit": exchange.audit_app,
     "keys": exchange.keys_app,
     "consents": exchange.consents_app,
+    "stats": web.stats_app,
+    "users": web.users_app,
 }
 for name, sub_app in SUB_APPS.items():
     app.add_typer(sub_app, name=name)

@@ -1,0 +1,1 @@
+"""The web layer: REST API, public portal, regulator console, reports, badges, bulletins."""

@@ -1,0 +1,1 @@
+"""Server-rendered pages: the public portal and the regulator console."""

@@ -1,0 +1,1 @@
+"""Read models of the web layer: what pages and the API show, from the stored tables."""

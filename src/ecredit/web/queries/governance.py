@@ -1,0 +1,124 @@
+"""What governance decided, as the portal and the console show it.
+
+This is the one module of the web layer that reads governance: list entries in force, the
+joint measures they carry, published risk notices, and the work queues (cases of each
+workflow with their latest step). Governance owns the rules and the state (its cases and
+their replay); the web layer only reads, on the request's connection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from ecredit.governance import lists as list_rules
+from ecredit.governance import measures as measure_rules
+from ecredit.governance import warnings as warning_rules
+from ecredit.governance.policy import load_policy
+from ecredit.governance.services import common
+from ecredit.governance.services import lists as list_service
+from ecredit.governance.services.archive import EVENT_LABELS
+from ecredit.storage import governance as store
+from ecredit.web.models import Label, ListStatus, Measure, Notice, QueueItem, Reason
+
+QUEUES: dict[str, Label] = {
+    common.DETECTION_CASE: Label(zh="监测案件", en="Detection cases"),
+    common.OBJECTION: Label(zh="异议申请", en="Objections"),
+    common.REPAIR: Label(zh="信用修复申请", en="Repair applications"),
+    common.LIST_ENTRY: Label(zh="名单认定", en="List proposals"),
+    common.COMPLAINT: Label(zh="投诉举报", en="Complaints"),
+}
+QUEUE_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A subject's governance standing on one day, read in one pass."""
+
+    lists: list[ListStatus]
+    measures: list[Measure]
+    notices: list[Notice]
+
+
+def standing(conn: sa.Connection, subject_id: str, today: date) -> Standing:
+    entries = list_service.entries(conn, subject_id)
+    definitions = load_policy().lists
+    warnings = [
+        warning_rules.replay(c)
+        for c in store.load_cases(conn, common.WARNING, subject_id=subject_id)
+    ]
+    return Standing(
+        lists=[
+            ListStatus(
+                entry_id=e.entry_id,
+                list_code=e.list_code,
+                name=list_name(e.list_code),
+                polarity=definitions[e.list_code].polarity,
+                decided_on=e.decision.decided_on if e.decision else None,
+                ends_on=e.ends_on,
+                reasons=[Reason(zh=r.zh, en=r.en) for r in e.reasons],
+            )
+            for e in entries
+            if e.in_force(today)
+        ],
+        measures=[
+            Measure(
+                measure=m.measure,
+                name=Label(zh=m.zh, en=m.en),
+                list_code=m.list_code,
+                executors=list(m.executors),
+                since=m.since,
+                until=m.until,
+            )
+            for m in measure_rules.measures_for(entries, today, None)
+        ],
+        notices=[
+            Notice(
+                warning_id=w.warning_id,
+                level=w.level,
+                message=Label(zh=w.zh, en=w.en),
+                shown_from=w.notice_from,
+                shown_until=w.notice_until,
+            )
+            for w in warnings
+            if w.notice_shown(today)
+        ],
+    )
+
+
+def queue(conn: sa.Connection, workflow: str, limit: int = QUEUE_LIMIT) -> list[QueueItem]:
+    """Cases of one workflow, most recently active first, each with its latest step."""
+    labels = EVENT_LABELS.get(workflow, {})
+    items = [
+        QueueItem(
+            workflow=c.workflow,
+            case_id=c.case_id,
+            subject_id=c.subject_id,
+            kind=c.kind,
+            record_id=c.record_id,
+            last_event=c.events[-1].name,
+            last_event_label=labels.get(c.events[-1].name, c.events[-1].name),
+            last_at=c.events[-1].at,
+            events=len(c.events),
+        )
+        for c in store.load_cases(conn, workflow)
+        if c.events
+    ]
+    return sorted(items, key=lambda i: i.last_at, reverse=True)[:limit]
+
+
+def list_counts(conn: sa.Connection, on: date) -> dict[str, float]:
+    """Entries in force on a day, by list code: the stock behind the list-count indicator."""
+    counts: dict[str, float] = {}
+    for case in store.load_cases(conn, common.LIST_ENTRY):
+        entry = list_rules.replay(case)
+        if entry.in_force(on):
+            counts[entry.list_code] = counts.get(entry.list_code, 0.0) + 1
+    return counts
+
+
+def list_name(code: str) -> Label:
+    found = load_policy().lists.get(code)
+    return Label(zh=found.zh, en=found.en) if found else Label(zh=code, en=code)
