@@ -8,14 +8,13 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from ecredit.storage.evaluations import ensure_tables, evaluation_result, evaluation_run
+from ecredit.storage.evaluations import evaluation_result, evaluation_run
 from ecredit.web.queries.profile import today
 from tests.web.cli import app as cli_app
 from tests.web.conftest import Web
 
 
 def store_evaluation(engine: sa.Engine, grade: str, score: float) -> None:
-    ensure_tables(engine)
     now = datetime.now(UTC)
     with engine.begin() as conn:
         run_id = conn.execute(

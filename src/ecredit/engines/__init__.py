@@ -1,0 +1,1 @@
+"""Query engines behind one interface: see `base` (the interface) and `common.open_engine`."""

@@ -1,0 +1,267 @@
+"""Fact frames: the input kinds reduced once to the rows and columns indicators aggregate.
+
+Every indicator is a sum over one or more fact frames, so building them is the only pass over
+the large inputs (orders, ratings, logistics events). Each frame is materialised because
+several indicators read it. Facts carry integers (0/1 flags, seconds, days) so that sums are
+exact and both engines add them to the same result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import narwhals as nw
+import pyarrow as pa
+
+from ecredit.engines.base import Engine
+from ecredit.evaluation import ratings
+from ecredit.evaluation.calendar import day_end_utc, day_number, epoch_seconds, seconds_of
+from ecredit.evaluation.frames import distinct_flag, flag
+from ecredit.evaluation.policy import Model, months_before
+from ecredit.records.catalogue import load_catalogue
+
+EVALUATED_TYPES = ("merchant", "platform", "logistics")
+TRACKED_EVENTS = ("pickup", "transit", "delivered", "signed")
+DONE_EVENTS = ("delivered", "signed")
+DISPLAYED_STATUSES = ("active", "disputed")
+"""A disputed record stays displayed, marked, until the objection is decided (征信 Art.25)."""
+UNCOUNTED_OUTCOMES = ("rejected", "withdrawn")
+
+SHOP_OWNED = ("orders", "ratings", "weekly", "points")
+"""`weekly` and `points` are already summed per shop: the rules behind them (weekly dedupe, pair
+cap) need every row, their indicators only the shop totals."""
+OWNER = {
+    "orders": "shop_id",
+    "ratings": "shop_id",
+    "weekly": "shop_id",
+    "points": "shop_id",
+    "complaints": "target_id",
+    "records": "subject_id",
+    "parcels": "carrier_id",
+    "subjects": "subject_id",
+}
+TIME = {
+    "orders": "ordered_at",
+    "ratings": "rated_at",
+    "weekly": None,
+    "points": None,
+    "complaints": "received_at",
+    "records": None,
+    "parcels": "pickup_at",
+    "subjects": None,
+}
+"""The column each fact is windowed by; None where the fact frame is already windowed."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """The as-of date and the instants derived from it; every window ends at `end`."""
+
+    as_of: date
+    end: datetime
+    end_s: int
+
+    @classmethod
+    def of(cls, as_of: date, utc_offset_hours: int) -> Period:
+        end = day_end_utc(as_of, utc_offset_hours)
+        return cls(as_of, end, seconds_of(end))
+
+    def day(self, months_back: int = 0) -> int:
+        """Day number (as `calendar.day_number`) of the as-of date, or `months_back` before it."""
+        moment = months_before(
+            datetime(self.as_of.year, self.as_of.month, self.as_of.day), months_back
+        )
+        return (moment - datetime(1970, 1, 1)).days
+
+
+@dataclass(frozen=True)
+class Facts:
+    shops: nw.LazyFrame
+    frames: dict[str, nw.LazyFrame]
+
+
+def _complaint_facts(complaints: nw.LazyFrame, period: Period) -> nw.LazyFrame:
+    received = complaints.filter(nw.col("received_at") < period.end)
+    settled = ~nw.col("resolved_at").is_null() & (nw.col("resolved_at") < period.end)
+    closed_s = nw.when(settled).then(epoch_seconds(nw.col("resolved_at"))).otherwise(period.end_s)
+    counted = ~nw.col("outcome").fill_null("").is_in(UNCOUNTED_OUTCOMES) & (
+        nw.col("status") != "refused"
+    )
+    return received.select(
+        "complaint_id",
+        "target_id",
+        "order_id",
+        "received_at",
+        flag(counted).alias("counted"),
+        flag(nw.col("outcome") == "upheld").alias("upheld"),
+        (closed_s - epoch_seconds(nw.col("received_at"))).alias("duration_s"),
+    )
+
+
+def _parcel_facts(logistics: nw.LazyFrame, period: Period) -> nw.LazyFrame:
+    events = logistics.filter(nw.col("occurred_at") < period.end)
+    done_at = nw.when(nw.col("event_type").is_in(DONE_EVENTS)).then(nw.col("occurred_at"))
+    parcels = events.group_by("carrier_id", "tracking_no").agg(
+        nw.col("order_id").min(),
+        nw.col("occurred_at").min().alias("pickup_at"),
+        done_at.min().alias("done_at"),
+        (nw.col("event_type") == "returned").cast(nw.Int64).max().alias("returned"),
+    )
+    return parcels.with_columns(
+        flag(~nw.col("done_at").is_null()).alias("done"),
+        (epoch_seconds(nw.col("done_at")) - epoch_seconds(nw.col("pickup_at"))).alias("transit_s"),
+        (period.end_s - epoch_seconds(nw.col("pickup_at"))).alias("age_s"),
+    ).drop("done_at")
+
+
+def _order_facts(
+    orders: nw.LazyFrame,
+    complaints: nw.LazyFrame,
+    logistics: nw.LazyFrame,
+    period: Period,
+    start: datetime | None,
+) -> nw.LazyFrame:
+    """One row per order in the widest order window, with its defect and shipping facts."""
+    in_window = orders.filter(nw.col("ordered_at") < period.end)
+    if start is not None:
+        in_window = in_window.filter(nw.col("ordered_at") >= start)
+    upheld = distinct_flag(
+        complaints.filter(nw.col("upheld") == 1, ~nw.col("order_id").is_null()),
+        "order_id",
+        "upheld",
+    )
+    tracked = distinct_flag(
+        logistics.filter(
+            nw.col("occurred_at") < period.end,
+            nw.col("event_type").is_in(TRACKED_EVENTS),
+            ~nw.col("tracking_no").is_null(),
+        ),
+        "order_id",
+        "tracked",
+    )
+    shipped = ~nw.col("shipped_at").is_null() & (nw.col("shipped_at") < period.end)
+    seller_cancel = nw.col("cancelled_by").fill_null("") == "seller"
+    defect = seller_cancel | nw.col("chargeback").fill_null(False) | (nw.col("upheld") == 1)
+    return (
+        in_window.join(upheld, on="order_id", how="left")
+        .join(tracked, on="order_id", how="left")
+        .with_columns(nw.col("upheld").fill_null(0), nw.col("tracked").fill_null(0))
+        .select(
+            "order_id",
+            "shop_id",
+            "ordered_at",
+            flag(defect).alias("defect"),
+            flag(seller_cancel).alias("seller_cancel"),
+            flag(shipped).alias("shipped"),
+            nw.col("tracked"),
+            nw.when(shipped)
+            .then(epoch_seconds(nw.col("shipped_at")) - epoch_seconds(nw.col("paid_at")))
+            .alias("handling_s"),
+        )
+    )
+
+
+def _record_facts(
+    engine: Engine, records: nw.LazyFrame, model: Model, period: Period
+) -> nw.LazyFrame:
+    """Records that may still be displayed on the as-of date, with their severity and class."""
+    catalogue = load_catalogue()
+    types = engine.from_arrow(
+        pa.table(
+            {
+                "type_code": [t.code for t in catalogue.record_types],
+                "type_severity": [t.severity for t in catalogue.record_types],
+                "record_class": [t.record_class for t in catalogue.record_types],
+            }
+        )
+    )
+    decided = day_number(nw.col("decided_on"))
+    severity = nw.coalesce(nw.col("severity"), nw.col("type_severity"))
+    shown_since = nw.lit(None, dtype=nw.Int64)
+    for level, months in model.indicators.record_display_months.items():
+        shown_since = nw.when(severity == level).then(period.day(months)).otherwise(shown_since)
+    status_shown = nw.col("status").is_null() | nw.col("status").is_in(DISPLAYED_STATUSES)
+    still_shown = shown_since.is_null() | (decided >= shown_since)
+    return (
+        records.join(types, on="type_code", how="left")
+        .filter(decided <= period.day())
+        .select(
+            "record_id",
+            "subject_id",
+            "type_code",
+            nw.col("record_class").fill_null(""),
+            severity.alias("severity"),
+            flag(status_shown & still_shown).alias("displayed"),
+        )
+    )
+
+
+def _subject_facts(subjects: nw.LazyFrame, period: Period) -> nw.LazyFrame:
+    as_of_day = period.day()
+    identifier = (
+        nw.when(nw.col("legal_form") == "organisation")
+        .then(nw.col("uscc"))
+        .otherwise(nw.col("ric"))
+    )
+    return subjects.filter(
+        nw.col("subject_type").is_in(EVALUATED_TYPES),
+        day_number(nw.col("registered_on")) <= as_of_day,
+    ).select(
+        "subject_id",
+        "subject_type",
+        flag(~identifier.is_null()).alias("has_identifier"),
+        (as_of_day - day_number(nw.col("registered_on"))).alias("age_days"),
+    )
+
+
+def build_facts(
+    engine: Engine, model: Model, period: Period, orders_start: datetime | None
+) -> Facts:
+    """Read the inputs and materialise every fact frame; the only pass over the big kinds."""
+    policy = model.ratings
+    complaints = engine.materialise(_complaint_facts(engine.read("complaints"), period))
+    logistics = engine.read("logistics")
+    orders = engine.materialise(
+        _order_facts(
+            engine.read("orders"),
+            complaints,
+            logistics,
+            period,
+            orders_start,
+        )
+    )
+    rated = engine.materialise(
+        ratings.buyer_ratings(
+            engine.read("ratings"),
+            engine.read("orders"),
+            engine.read("rating_flag"),
+            policy,
+            period.end,
+        )
+    )
+    counted = ratings.same_item_counted(rated, engine, policy)
+    points = engine.materialise(
+        ratings.pair_points(counted, policy).group_by("shop_id").agg(nw.col("points").sum())
+    )
+    rate_start = months_before(period.end, policy.positive_rate.window_months)
+    weekly = engine.materialise(
+        ratings.weekly_ratings(rated, policy, rate_start, period.end)
+        .group_by("shop_id")
+        .agg(
+            (nw.col("score") == policy.values["good"]).cast(nw.Int64).sum().alias("good"),
+            nw.len().alias("rated"),
+        )
+    )
+    frames = {
+        "orders": orders,
+        "ratings": rated,
+        "weekly": weekly,
+        "points": points,
+        "complaints": complaints,
+        "records": engine.materialise(_record_facts(engine, engine.read("records"), model, period)),
+        "parcels": engine.materialise(_parcel_facts(logistics, period)),
+        "subjects": engine.materialise(_subject_facts(engine.read("subjects"), period)),
+    }
+    shops = engine.materialise(engine.read("shops").select("shop_id", "merchant_id", "platform_id"))
+    return Facts(shops=shops, frames=frames)
