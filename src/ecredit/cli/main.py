@@ -1,19 +1,71 @@
-"""The `ecredit` command line: one entry point for every capability."""
+"""The `ecredit` command line: one entry point for every capability.
+
+Capabilities load only when their command runs: importing all of them (Spark, scikit-learn,
+WeasyPrint …) costs seconds, which every short command and every ingest would pay.
+"""
 
 from __future__ import annotations
 
+import importlib
+
 import typer
 from rich.table import Table
+from typer.core import TyperGroup
 
-from ecredit.cli import exchange, governance, web
 from ecredit.cli.common import DbOption, console
-from ecredit.cli.demo import demo
-from ecredit.cli.generate import generate
 from ecredit.cli.ingest import ingest
 from ecredit.storage import summary as storage_summary
 from ecredit.storage.database import connect, database_url, migrate
 
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "generate": ("ecredit.cli.generate", "generate"),
+    "demo": ("ecredit.cli.demo", "demo"),
+    "serve": ("ecredit.cli.web", "serve"),
+    "evaluate": ("ecredit.cli.evaluate", "evaluate_app"),
+    "inspect": ("ecredit.cli.evaluate", "inspect_app"),
+    "detect": ("ecredit.cli.detect", "detect_app"),
+    "calendar": ("ecredit.cli.governance", "calendar_app"),
+    "lists": ("ecredit.cli.governance", "lists_app"),
+    "objections": ("ecredit.cli.governance", "objections_app"),
+    "repair": ("ecredit.cli.governance", "repair_app"),
+    "commitments": ("ecredit.cli.governance", "commitments_app"),
+    "complaints": ("ecredit.cli.governance", "complaints_app"),
+    "warnings": ("ecredit.cli.governance", "warnings_app"),
+    "retention": ("ecredit.cli.governance", "retention_app"),
+    "exchange": ("ecredit.cli.exchange", "exchange_app"),
+    "audit": ("ecredit.cli.exchange", "audit_app"),
+    "keys": ("ecredit.cli.exchange", "keys_app"),
+    "consents": ("ecredit.cli.exchange", "consents_app"),
+    "stats": ("ecredit.cli.web", "stats_app"),
+    "users": ("ecredit.cli.web", "users_app"),
+}
+
+
+def _load(name: str):  # type: ignore[no-untyped-def]
+    """A click command for a lazy entry: a sub-app stays a group even with one command."""
+    module, attr = LAZY_COMMANDS[name]
+    target = getattr(importlib.import_module(module), attr)
+    if isinstance(target, typer.Typer):
+        return typer.main.get_group(target)
+    single = typer.Typer()
+    single.command(name=name)(target)
+    return typer.main.get_command(single)
+
+
+class LazyGroup(TyperGroup):
+    def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
+        return [*super().list_commands(ctx), *LAZY_COMMANDS]
+
+    def get_command(self, ctx: typer.Context, cmd_name: str):  # type: ignore[no-untyped-def,override]
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            command = _load(cmd_name)
+            command.name = cmd_name
+            self.commands[cmd_name] = command
+        return super().get_command(ctx, cmd_name)
+
+
 app = typer.Typer(
+    cls=LazyGroup,
     help="ecredit 电子商务信用信息平台 / e-commerce credit information platform",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
@@ -42,26 +94,4 @@ def summary(db: DbOption = None) -> None:
     console.print(table)
 
 
-app.command()(generate)
 app.command()(ingest)
-app.command()(demo)
-app.command()(web.serve)
-
-SUB_APPS: dict[str, typer.Typer] = {
-    "calendar": governance.calendar_app,
-    "lists": governance.lists_app,
-    "objections": governance.objections_app,
-    "repair": governance.repair_app,
-    "commitments": governance.commitments_app,
-    "complaints": governance.complaints_app,
-    "warnings": governance.warnings_app,
-    "retention": governance.retention_app,
-    "exchange": exchange.exchange_app,
-    "audit": exchange.audit_app,
-    "keys": exchange.keys_app,
-    "consents": exchange.consents_app,
-    "stats": web.stats_app,
-    "users": web.users_app,
-}
-for name, sub_app in SUB_APPS.items():
-    app.add_typer(sub_app, name=name)

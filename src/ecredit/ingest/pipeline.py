@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -56,8 +57,9 @@ class _Run:
 
 
 def guess_kind(path: Path) -> str | None:
-    stem = path.name.split(".")[0].lower()
-    return stem if stem in KINDS else None
+    """The kind a file name starts with: `orders.csv`, `orders-2026-10.csv`, `ratings_p1.jsonl`."""
+    match = re.match(r"[a-z]+", path.name.lower())
+    return match.group(0) if match and match.group(0) in KINDS else None
 
 
 def default_rejects_path(path: Path) -> Path:

@@ -15,6 +15,8 @@ from alembic.config import Config
 
 DEFAULT_SQLITE_PATH = Path("var/ecredit.sqlite")
 MIGRATIONS = Path(__file__).parent / "migrations"
+SQLITE_CACHE_KIB = 256 * 1024
+"""Index maintenance on tens of millions of rows thrashes SQLite's 2 MiB default page cache."""
 
 
 def database_url(url: str | None = None) -> str:
@@ -41,6 +43,8 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA temp_store=MEMORY")
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.close()
 
 

@@ -1,5 +1,7 @@
 """Every table ecredit stores, gathered on one metadata for migrations and tests."""
 
+import ecredit.storage.detection
+import ecredit.storage.evaluations
 import ecredit.storage.exchange
 import ecredit.storage.governance
 import ecredit.storage.web  # noqa: F401
