@@ -48,7 +48,9 @@ def store_evaluation(engine: sa.Engine, grade: str, score: float) -> None:
 
 
 def test_evaluation_appears_when_stored(web: Web) -> None:
-    assert web.client.get("/api/v1/subjects/M1/evaluation").status_code == 501
+    not_yet = web.client.get("/api/v1/subjects/M1/evaluation")
+    assert not_yet.status_code == 404
+    assert not_yet.headers["content-type"].startswith("application/problem+json")
     store_evaluation(web.engine, "A", 700.0)
     web.client.app.state.ctx.capabilities.refresh()
     found = web.client.get("/api/v1/subjects/M1/evaluation").json()

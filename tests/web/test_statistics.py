@@ -35,8 +35,13 @@ def latest(data: dict) -> dict[str, float]:
 def test_indicator_catalogue(web: Web) -> None:
     catalogue = web.client.get("/api/v1/statistics", headers=web.as_role(REGULATOR)).json()
     names = {i["name"] for i in catalogue["indicators"]}
-    assert {"subjects_by_type", "verified_share", "dishonesty_records", "list_counts"} <= names
-    assert "grade_distribution" not in names  # evaluation tables absent in this database
+    assert {
+        "subjects_by_type",
+        "verified_share",
+        "dishonesty_records",
+        "list_counts",
+        "grade_distribution",
+    } <= names
     assert catalogue["latest_month"] == this_month()
 
 
