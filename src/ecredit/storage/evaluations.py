@@ -97,16 +97,6 @@ inspection_draw = sa.Table(
 )
 """One row per (subject, inspector) assignment, in draw order."""
 
-EVALUATION_TABLES = (
-    evaluation_run,
-    evaluation_result,
-    evaluation_contribution,
-    evaluation_evidence,
-    inspection_plan,
-    inspection_draw,
-)
-
-
 INSERT_ROWS = 10_000
 
 
