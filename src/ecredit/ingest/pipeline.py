@@ -12,6 +12,7 @@ import csv
 import hashlib
 import re
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +30,7 @@ from ecredit.storage import bulk
 from ecredit.storage.tables import KIND_TABLES, ingest_batch
 
 REJECT_COLUMNS = ("file", "line", "field", "value", "reason")
+KNOWN_IDS_LIMIT = 1_000_000
 
 
 @dataclass
@@ -54,6 +56,10 @@ class _Run:
     ctx: Context
     rejects_path: Path
     rejects_written: int = 0
+    redelivery: bool = False
+    known: dict[str, pl.Series] = field(default_factory=dict)
+    """Ids already found stored, by kind. Stored ids are never deleted, so a chunk only looks
+    up the ones it has not seen yet; bounded by KNOWN_IDS_LIMIT per kind."""
 
 
 def guess_kind(path: Path) -> str | None:
@@ -96,20 +102,44 @@ def ingest_file(
     )
     run.rejects_path.unlink(missing_ok=True)
     run.report.batch_id = _start_batch(engine, kind.name, path)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecredit-store") as store:
+        writer = store.submit(bulk.ChunkWriter, engine).result()
+        try:
+            _pipeline(run, path, encoding, on_bytes, lambda p: store.submit(_store, writer, run, p))
+        finally:
+            store.submit(writer.close).result()
+    _finish_batch(engine, run.report)
+    return run.report
+
+
+def _pipeline(
+    run: _Run,
+    path: Path,
+    encoding: str,
+    on_bytes: Callable[[int], None],
+    submit: Callable[[_Prepared], Future[None]],
+) -> None:
+    """Prepare chunk n+1 while chunk n is being stored: both cores work, one writer stays."""
     malformed = Malformed()
-    writer = bulk.ChunkWriter(engine)
+    pending: Future[None] | None = None
+
+    def hand_over(chunk: pl.DataFrame) -> None:
+        nonlocal pending
+        prepared = _prepare(run, _with_all_columns(run.kind, chunk), _take_malformed(malformed))
+        if pending is not None:
+            pending.result()
+        pending = submit(prepared)
+
     try:
         for i, chunk in enumerate(read_chunks(path, encoding, on_bytes, malformed)):
             if i == 0:
-                run.report.ignored_columns = _check_header(kind, chunk.columns)
-            _ingest_chunk(writer, run, _with_all_columns(kind, chunk), _take_malformed(malformed))
+                run.report.ignored_columns = _check_header(run.kind, chunk.columns)
+            hand_over(chunk)
         if malformed.rows:
-            empty = _with_all_columns(kind, pl.DataFrame())
-            _ingest_chunk(writer, run, empty, _take_malformed(malformed))
+            hand_over(pl.DataFrame())
     finally:
-        writer.close()
-    _finish_batch(engine, run.report)
-    return run.report
+        if pending is not None:
+            pending.result()
 
 
 def _check_header(kind: Kind, columns: list[str]) -> list[str]:
@@ -139,21 +169,36 @@ def _take_malformed(malformed: Malformed) -> pl.DataFrame:
     )
 
 
-def _ingest_chunk(
-    writer: bulk.ChunkWriter, run: _Run, chunk: pl.DataFrame, malformed: pl.DataFrame
-) -> None:
-    kind, report = run.kind, run.report
-    checked = check_chunk(kind, chunk, run.ctx)
+@dataclass(frozen=True)
+class _Prepared:
+    """A chunk checked on its own, before anything in the database is consulted."""
+
+    rows: pl.DataFrame
+    rejects: pl.DataFrame
+    rows_read: int
+    unchanged: int
+
+
+def _prepare(run: _Run, chunk: pl.DataFrame, malformed: pl.DataFrame) -> _Prepared:
+    checked = check_chunk(run.kind, chunk, run.ctx)
     accepted = _with_row_hash(checked.accepted, run.keys)
-    accepted, dup_rejects, dup_unchanged = _dedupe_within(kind, accepted)
-    writer.stage(_protect(kind, accepted, run.keys).rename({LINE: bulk.LINE_COLUMN}), kind.key)
-    ref_rejects = _reference_rejects(writer, kind)
-    stored_rejects, unchanged = _stored_rejects(writer, kind)
-    inserted = writer.insert_staged(KIND_TABLES[kind.name], report.batch_id)
-    rejects = pl.concat([malformed, checked.rejects, dup_rejects, ref_rejects, stored_rejects])
-    report.rows_read += chunk.height + malformed.height
-    report.inserted += inserted
-    report.unchanged += unchanged + dup_unchanged
+    accepted, dup_rejects, dup_unchanged = _dedupe_within(run.kind, accepted)
+    return _Prepared(
+        rows=_protect(run.kind, accepted, run.keys),
+        rejects=pl.concat([malformed, checked.rejects, dup_rejects]),
+        rows_read=chunk.height + malformed.height,
+        unchanged=dup_unchanged,
+    )
+
+
+def _store(writer: bulk.ChunkWriter, run: _Run, prepared: _Prepared) -> None:
+    """Check references and stored keys, insert, and commit rows and counters together."""
+    report = run.report
+    rows, ref_rejects = _reference_rejects(writer, run, prepared.rows)
+    stored_rejects, unchanged = _insert_new(writer, run, rows)
+    rejects = pl.concat([prepared.rejects, ref_rejects, stored_rejects])
+    report.rows_read += prepared.rows_read
+    report.unchanged += unchanged + prepared.unchanged
     report.rejected += rejects.get_column(LINE).n_unique()
     writer.update_counters(
         report.batch_id,
@@ -209,34 +254,95 @@ def _dedupe_within(kind: Kind, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.Da
     return firsts, rejects, later.height - conflicts.height
 
 
-def _reference_rejects(writer: bulk.ChunkWriter, kind: Kind) -> pl.DataFrame:
+def _probe(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_row_index(bulk.PROBE_ROW).with_columns(pl.col(bulk.PROBE_ROW).cast(pl.Int64))
+
+
+def _reference_rejects(
+    writer: bulk.ChunkWriter, run: _Run, frame: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Unknown references, repeated until stable: dropping a row can orphan its children."""
     rejects: list[pl.DataFrame] = []
     changed = True
     while changed:
         changed = False
-        for f in kind.fields:
+        for f in run.kind.fields:
             if not f.references:
                 continue
             target = KINDS[f.references]
-            self_key = kind.key[0] if target is kind else None
-            bad = writer.unknown_references(
-                f.name, KIND_TABLES[target.name], target.key[0], self_key
-            )
-            if bad:
-                reason = f"未知的{target.zh} / unknown {target.name.removesuffix('s')} id"
-                rejects.append(_reject_frame(bad, f.name, reason))
-                writer.drop_lines([line for line, _ in bad])
-                changed = self_key is not None
-    return pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA)
+            unknown = _unknown_ids(writer, run, target, frame.get_column(f.name), frame)
+            if unknown.is_empty():
+                continue
+            bad = frame.filter(pl.col(f.name).is_in(unknown.implode()))
+            reason = f"未知的{target.zh} / unknown {target.name.removesuffix('s')} id"
+            rejects.append(_reject_frame(bad.select(LINE, f.name).rows(), f.name, reason))
+            frame = frame.join(bad.select(LINE), on=LINE, how="anti")
+            changed = target is run.kind
+    return frame, pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA)
 
 
-def _stored_rejects(writer: bulk.ChunkWriter, kind: Kind) -> tuple[pl.DataFrame, int]:
-    """Drop staged rows already stored: unchanged ones silently, different ones as conflicts."""
-    matches = writer.stored_matches(KIND_TABLES[kind.name], kind.key)
-    writer.drop_lines([line for line, _, _ in matches])
-    conflicts = [(line, key) for line, key, same in matches if not same]
-    return _reject_frame(conflicts, kind.key[0], CONFLICT_REASON), len(matches) - len(conflicts)
+def _unknown_ids(
+    writer: bulk.ChunkWriter, run: _Run, target: Kind, ids: pl.Series, frame: pl.DataFrame
+) -> pl.Series:
+    """The ids that are neither stored nor (for a kind referring to itself) in this chunk."""
+    known = run.known.get(target.name, pl.Series(dtype=pl.String))
+    ids = ids.drop_nulls().unique()
+    ids = ids.filter(~ids.is_in(known.implode()))
+    if target is run.kind:
+        ids = ids.filter(~ids.is_in(frame.get_column(target.key[0]).implode()))
+    if ids.is_empty():
+        return ids
+    probe = _probe(ids.to_frame(target.key[0]))
+    found = writer.stored(KIND_TABLES[target.name], target.key, probe)
+    is_found = probe.get_column(bulk.PROBE_ROW).is_in(found.get_column(bulk.PROBE_ROW).implode())
+    found_ids = ids.filter(is_found)
+    full = known.len() + found_ids.len() > KNOWN_IDS_LIMIT
+    run.known[target.name] = found_ids if full else pl.concat([known, found_ids])
+    return ids.filter(~is_found)
+
+
+def _insert_new(
+    writer: bulk.ChunkWriter, run: _Run, rows: pl.DataFrame
+) -> tuple[pl.DataFrame, int]:
+    """Insert the rows not stored yet; sort stored ones into unchanged and conflicts.
+
+    First loads are the common case, so the insert is tried before any lookup; once a chunk of
+    this file repeats stored keys (a re-delivery), later chunks look up first."""
+    table = KIND_TABLES[run.kind.name]
+    rows = rows.rename({LINE: "source_line"}).with_columns(
+        pl.lit(run.report.batch_id, dtype=pl.Int64).alias("batch_id")
+    )
+    rejects, unchanged = [pl.DataFrame(schema=REJECT_SCHEMA)], 0
+    for _attempt in range(3):
+        if run.redelivery:
+            rows, conflicts, same = _drop_stored(writer, run.kind, rows)
+            rejects.append(conflicts)
+            unchanged += same
+        try:
+            writer.insert(table, rows)
+        except bulk.DuplicateKey:
+            run.redelivery = True
+            continue
+        run.report.inserted += rows.height
+        return pl.concat(rejects), unchanged
+    raise bulk.DuplicateKey(f"keys of {run.kind.name} keep being stored concurrently")
+
+
+def _drop_stored(
+    writer: bulk.ChunkWriter, kind: Kind, rows: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Drop rows already stored: unchanged ones silently, different ones as conflicts."""
+    indexed = _probe(rows)
+    found = writer.stored(
+        KIND_TABLES[kind.name], kind.key, indexed.select(bulk.PROBE_ROW, *kind.key), "row_hash"
+    ).rename({"row_hash": "stored_hash"})
+    matched = indexed.join(found, on=bulk.PROBE_ROW)
+    conflicts = matched.filter(pl.col("row_hash") != pl.col("stored_hash")).select(
+        "source_line", pl.concat_str([pl.col(k).cast(pl.String) for k in kind.key], separator="|")
+    )
+    rest = indexed.join(found, on=bulk.PROBE_ROW, how="anti").drop(bulk.PROBE_ROW)
+    rejects = _reject_frame(conflicts.rows(), kind.key[0], CONFLICT_REASON)
+    return rest, rejects, matched.height - conflicts.height
 
 
 def _protect(kind: Kind, frame: pl.DataFrame, keys: KeyRing) -> pl.DataFrame:

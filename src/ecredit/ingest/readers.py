@@ -205,8 +205,19 @@ def read_chunks(
     fmt = file_format(path)
     enc = detect_encoding(path, encoding) if fmt != "parquet" else "utf-8"
     try:
-        for frame in READERS[fmt](path, enc, on_bytes, malformed):
-            for start in range(0, frame.height, CHUNK_ROWS):
-                yield frame.slice(start, CHUNK_ROWS)
+        yield from _rechunked(READERS[fmt](path, enc, on_bytes, malformed))
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise UnusableInput(f"无法读取文件 / cannot read file {path}: {exc}") from exc
+
+
+def _rechunked(frames: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+    """Chunks of exactly CHUNK_ROWS rows (the last may be shorter), whatever the parser yields:
+    every chunk costs a few round trips to the database, so small parser blocks are merged."""
+    pending = pl.DataFrame()
+    for frame in frames:
+        pending = pl.concat([pending, frame], how="diagonal_relaxed") if pending.width else frame
+        while pending.height >= CHUNK_ROWS:
+            yield pending.slice(0, CHUNK_ROWS)
+            pending = pending.slice(CHUNK_ROWS)
+    if pending.height:
+        yield pending

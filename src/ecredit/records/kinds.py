@@ -64,6 +64,10 @@ class Kind:
     key: tuple[str, ...]
     fields: tuple[Field, ...]
     rules: tuple[str, ...] = field(default=())
+    high_volume: bool = False
+    """Platform exports of tens of millions of rows that only ingestion writes. Ingestion checks
+    their references set-based per chunk, so their tables carry no per-row foreign-key
+    triggers: four such triggers cost 7 of 9.4 s when inserting 250 k orders into PostgreSQL."""
 
     @property
     def columns(self) -> list[str]:
@@ -165,6 +169,7 @@ ORDERS = Kind(
         Field("address_token", TEXT, max_length=64, data_class=INTERNAL, zh="收货地址标识"),
     ),
     rules=("paid_after_ordered", "shipped_after_paid"),
+    high_volume=True,
 )
 
 RATINGS = Kind(
@@ -185,6 +190,7 @@ RATINGS = Kind(
         Field("rated_at", TIME, True, checks=NF, zh="评价时间"),
     ),
     rules=("initial_needs_score", "follow_up_needs_parent"),
+    high_volume=True,
 )
 
 LOGISTICS = Kind(
@@ -208,6 +214,7 @@ LOGISTICS = Kind(
         Field("region", TEXT, checks=(Check.REGION,), zh="所在地区"),
         Field("weight_g", INT, minimum=0, zh="重量(克)"),
     ),
+    high_volume=True,
 )
 
 TRAFFIC = Kind(
@@ -222,6 +229,7 @@ TRAFFIC = Kind(
         Field("unique_visitors", INT, True, minimum=0, zh="访客数"),
     ),
     rules=("visitors_within_visits",),
+    high_volume=True,
 )
 
 COMPLAINTS = Kind(

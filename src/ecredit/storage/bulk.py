@@ -1,13 +1,16 @@
 """Set-based chunk writes for ingestion on SQLite and PostgreSQL.
 
-Row-by-row inserts and per-key lookups from Python cannot keep up with platform exports, so a
-chunk is bulk-loaded into a temporary staging table, and the reference, idempotence and
-conflict checks run as joins inside the database. The whole chunk — staged rows, checks,
-insert and batch counters — commits in one transaction.
+Row-by-row lookups from Python cannot keep up with platform exports, so ingestion asks the
+database set-based questions ("which of these keys are stored?") by loading the keys of a
+chunk into a temporary probe table and joining, and it writes a whole chunk straight into
+its table: PostgreSQL by binary COPY from Arrow (ADBC), SQLite by one prepared insert.
+The insert is optimistic: a chunk that repeats stored keys fails on the primary key, its
+transaction is rolled back, and the caller sorts unchanged rows from conflicts and tries again. The
+chunk's rows and its batch counters commit in one transaction.
 
-PostgreSQL is loaded straight from Arrow with ADBC (binary COPY). SQLite goes through Python's
-own sqlite3 driver: a second SQLite library in the same process (ADBC bundles one) breaks
-SQLite's POSIX file locking, and with it the visibility of other connections' commits.
+SQLite goes through Python's own sqlite3 driver: a second SQLite library in the same process
+(ADBC bundles one) breaks SQLite's POSIX file locking, and with it the visibility of other
+connections' commits.
 """
 
 from __future__ import annotations
@@ -15,12 +18,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import adbc_driver_manager
 import adbc_driver_postgresql.dbapi as adbc_postgres
 import polars as pl
 import sqlalchemy as sa
 
+PROBE = "ecredit_probe"
 STAGE = "ecredit_stage"
-LINE_COLUMN = "source_line"
+PROBE_ROW = "probe_row"
+"""Each probe row carries its position, so matches join back to the chunk without comparing
+values that the two databases return in different types."""
+
+
+class DuplicateKey(Exception):
+    """The chunk repeats a key that is already stored (or was stored concurrently)."""
 
 
 def _sqlite_value(dtype: pl.DataType, expr: pl.Expr) -> pl.Expr:
@@ -34,16 +45,33 @@ def _sqlite_value(dtype: pl.DataType, expr: pl.Expr) -> pl.Expr:
     return expr
 
 
+def _sqlite_rows(frame: pl.DataFrame) -> list[tuple[Any, ...]]:
+    return frame.select(
+        _sqlite_value(frame.schema[c], pl.col(c)).alias(c) for c in frame.columns
+    ).rows()
+
+
+def _arrow_type(column: sa.Column) -> pl.DataType | None:
+    """The Arrow type PostgreSQL's binary COPY accepts for a column (None: keep as is)."""
+    col_type = column.type
+    if isinstance(col_type, sa.BigInteger):
+        return pl.Int64()
+    if isinstance(col_type, sa.Integer):
+        return pl.Int32()
+    if isinstance(col_type, sa.Numeric):
+        return pl.Decimal(col_type.precision or 38, col_type.scale or 0)
+    return None
+
+
 def _q(name: str) -> str:
     return f'"{name}"'
 
 
 class ChunkWriter:
-    """One ADBC connection that stages, checks and stores chunks of one kind's rows."""
+    """One connection that probes, inserts and commits chunks of one kind's rows."""
 
     def __init__(self, engine: sa.Engine) -> None:
         self.dialect = engine.dialect.name
-        self._staged_columns: set[str] = set()
         if self.dialect == "sqlite":
             self._sqlite = engine.connect()
         else:
@@ -67,65 +95,62 @@ class ChunkWriter:
             table = cur.fetch_arrow_table()
             return list(zip(*(col.to_pylist() for col in table.columns), strict=True))
 
-    def stage(self, frame: pl.DataFrame, key: Sequence[str]) -> None:
-        self._staged_columns = set(frame.columns)
+    def _load_probe(self, probe: pl.DataFrame, name: str = PROBE) -> None:
         if self.dialect == "sqlite":
-            self._stage_sqlite(frame)
+            self._run(f"DROP TABLE IF EXISTS temp.{name}")
+            self._run(f"CREATE TEMP TABLE {name} ({', '.join(map(_q, probe.columns))})")
+            marks = ", ".join("?" for _ in probe.columns)
+            self._sqlite.exec_driver_sql(
+                f"INSERT INTO {name} VALUES ({marks})", _sqlite_rows(probe)
+            )
         else:
             with self._adbc.cursor() as cur:
-                cur.adbc_ingest(STAGE, frame.to_arrow(), mode="replace", temporary=True)
-        self._run(f"CREATE INDEX {STAGE}_key ON {STAGE} ({', '.join(map(_q, key))})")
-        self._run(f"ANALYZE {STAGE}")
+                cur.adbc_ingest(name, probe.to_arrow(), mode="replace", temporary=True)
 
-    def _stage_sqlite(self, frame: pl.DataFrame) -> None:
-        frame = frame.select(
-            _sqlite_value(frame.schema[c], pl.col(c)).alias(c) for c in frame.columns
-        )
-        names = ", ".join(map(_q, frame.columns))
-        self._run(f"DROP TABLE IF EXISTS temp.{STAGE}")
-        self._run(f"CREATE TEMP TABLE {STAGE} ({names})")
-        marks = ", ".join("?" for _ in frame.columns)
-        self._sqlite.exec_driver_sql(f"INSERT INTO {STAGE} VALUES ({marks})", frame.rows())
+    def stored(
+        self, table: sa.Table, columns: Sequence[str], probe: pl.DataFrame, returning: str = ""
+    ) -> pl.DataFrame:
+        """Which probe rows match a stored row on `columns`: their `PROBE_ROW` (and `returning`).
 
-    def unknown_references(
-        self, column: str, target: sa.Table, target_key: str, self_key: str | None
-    ) -> list[tuple[int, str]]:
-        """Staged rows whose reference is neither stored nor (self-reference) staged."""
-        sql = (
-            f"SELECT s.{LINE_COLUMN}, s.{_q(column)} FROM {STAGE} s "
-            f"LEFT JOIN {_q(target.name)} t ON t.{_q(target_key)} = s.{_q(column)} "
-            f"WHERE s.{_q(column)} IS NOT NULL AND t.{_q(target_key)} IS NULL"
-        )
-        if self_key:
-            sql += (
-                f" AND NOT EXISTS (SELECT 1 FROM {STAGE} p WHERE p.{_q(self_key)} = s.{_q(column)})"
-            )
-        return [(int(line), str(value)) for line, value in self._run(sql)]
-
-    def stored_matches(self, table: sa.Table, key: Sequence[str]) -> list[tuple[int, str, bool]]:
-        """Staged rows whose key is already stored: (line, key text, same content?)."""
-        on = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in key)
-        key_text = " || '|' || ".join(f"CAST(s.{_q(k)} AS TEXT)" for k in key)
+        `probe` holds `PROBE_ROW` plus the values to look up, named like `columns`."""
+        schema = {PROBE_ROW: pl.Int64, **({returning: pl.String} if returning else {})}
+        if probe.is_empty():
+            return pl.DataFrame(schema=schema)
+        self._load_probe(probe)
+        on = " AND ".join(f"t.{_q(c)} = p.{_q(c)}" for c in columns)
+        extra = f", t.{_q(returning)}" if returning else ""
         rows = self._run(
-            f"SELECT s.{LINE_COLUMN}, {key_text}, "
-            f"CASE WHEN t.row_hash = s.row_hash THEN 1 ELSE 0 END "
-            f"FROM {STAGE} s JOIN {_q(table.name)} t ON {on}"
+            f"SELECT DISTINCT p.{PROBE_ROW}{extra} FROM {PROBE} p JOIN {_q(table.name)} t ON {on}"
         )
-        return [(int(line), str(k), bool(same)) for line, k, same in rows]
+        return pl.DataFrame(rows, schema=schema, orient="row")
 
-    def drop_lines(self, lines: Sequence[int]) -> None:
-        for start in range(0, len(lines), 5000):
-            part = ", ".join(str(int(n)) for n in lines[start : start + 5000])
-            self._run(f"DELETE FROM {STAGE} WHERE {LINE_COLUMN} IN ({part})")
+    def insert(self, table: sa.Table, frame: pl.DataFrame) -> None:
+        """Insert every row, or roll the chunk's transaction back and raise `DuplicateKey`.
 
-    def insert_staged(self, table: sa.Table, batch_id: int) -> int:
-        columns = [c.name for c in table.c if c.name in self._staged_columns]
-        names = ", ".join(map(_q, columns))
-        self._run(
-            f"INSERT INTO {_q(table.name)} ({names}, batch_id) "
-            f"SELECT {names}, {int(batch_id)} FROM {STAGE}"
-        )
-        return int(self._run(f"SELECT COUNT(*) FROM {STAGE}")[0][0])
+        Call it before anything else of the chunk is written: the rollback takes all of it."""
+        if frame.is_empty():
+            return
+        columns = [c.name for c in table.c if c.name in frame.columns]
+        try:
+            if self.dialect == "sqlite":
+                self._insert_sqlite(table, frame.select(columns))
+            else:
+                self._insert_postgres(table, frame.select(columns))
+        except (sa.exc.IntegrityError, adbc_driver_manager.IntegrityError) as exc:
+            self.rollback()
+            raise DuplicateKey(str(exc)) from exc
+
+    def _insert_sqlite(self, table: sa.Table, frame: pl.DataFrame) -> None:
+        """Through a temporary table: one INSERT … SELECT runs without holding Python's GIL."""
+        self._load_probe(frame, STAGE)
+        names = ", ".join(map(_q, frame.columns))
+        self._run(f"INSERT INTO {_q(table.name)} ({names}) SELECT {names} FROM {STAGE}")
+
+    def _insert_postgres(self, table: sa.Table, frame: pl.DataFrame) -> None:
+        casts = {c: t for c in frame.columns if (t := _arrow_type(table.c[c])) is not None}
+        arrow = frame.with_columns(pl.col(c).cast(t) for c, t in casts.items()).to_arrow()
+        with self._adbc.cursor() as cur:
+            cur.adbc_ingest(table.name, arrow, mode="append")
 
     def update_counters(self, batch_id: int, counters: dict[str, int]) -> None:
         sets = ", ".join(f"{name} = {int(value)}" for name, value in counters.items())
@@ -136,3 +161,9 @@ class ChunkWriter:
             self._sqlite.commit()
         else:
             self._adbc.commit()
+
+    def rollback(self) -> None:
+        if self.dialect == "sqlite":
+            self._sqlite.rollback()
+        else:
+            self._adbc.rollback()

@@ -78,7 +78,7 @@ def _columns(f: Field, kind: Kind) -> list[sa.Column]:
     if f.references or (f.name in kind.key and f.type == FieldType.TEXT):
         col_type = sa.String(64)
     args: list[sa.SchemaItem] = []
-    if f.references and f.references != kind.name:
+    if f.references and f.references != kind.name and not kind.high_volume:
         args.append(sa.ForeignKey(f"{f.references}.{KINDS[f.references].key[0]}"))
     if f.name in kind.key:
         return [sa.Column(f.name, col_type, *args, primary_key=True)]
@@ -87,8 +87,9 @@ def _columns(f: Field, kind: Kind) -> list[sa.Column]:
 
 def _kind_table(kind: Kind) -> sa.Table:
     columns = [c for f in kind.fields for c in _columns(f, kind)]
+    batch_fk = [] if kind.high_volume else [sa.ForeignKey("ingest_batch.batch_id")]
     provenance = [
-        sa.Column("batch_id", sa.Integer, sa.ForeignKey("ingest_batch.batch_id"), nullable=False),
+        sa.Column("batch_id", sa.Integer, *batch_fk, nullable=False),
         sa.Column("source_line", sa.BigInteger, nullable=False),
         sa.Column("row_hash", sa.String(32), nullable=False),
     ]
