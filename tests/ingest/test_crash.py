@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from ecredit.privacy.keys import KeyRing
@@ -29,11 +30,17 @@ def _ingest_cmd(db_url: str, path: Path) -> list[str]:
     return [sys.executable, "-m", "ecredit", "ingest", str(path), "--db", db_url]
 
 
+@pytest.mark.parametrize("bulk_load_rows", ["1000", "1000000"], ids=["bulk-load", "row-by-row"])
 def test_sigkill_mid_ingest_then_rerun_stores_each_row_once(
-    tmp_path: Path, db_url: str, keys: KeyRing
+    tmp_path: Path, db_url: str, keys: KeyRing, bulk_load_rows: str
 ) -> None:
+    """A bulk load drops the secondary indexes first, so the re-run must also rebuild them."""
     files = world.write_world(tmp_path, N_ORDERS)
-    env = {**os.environ, "ECREDIT_INGEST_CHUNK_ROWS": "2000"}
+    env = {
+        **os.environ,
+        "ECREDIT_INGEST_CHUNK_ROWS": "2000",
+        "ECREDIT_BULK_LOAD_ROWS": bulk_load_rows,
+    }
     for kind in ("subjects", "shops", "products"):
         subprocess.run(_ingest_cmd(db_url, files[kind]), env=env, check=True, capture_output=True)
     engine = connect(db_url)
@@ -61,4 +68,6 @@ def test_sigkill_mid_ingest_then_rerun_stores_each_row_once(
             sa.select(sa.func.count(), sa.func.count(sa.distinct(orders.c.order_id)))
         ).one()
     assert total == distinct == N_ORDERS
+    indexes = {ix["name"] for ix in sa.inspect(engine).get_indexes("orders")}
+    assert indexes == {ix.name for ix in KIND_TABLES["orders"].indexes}
     engine.dispose()

@@ -22,9 +22,13 @@ import adbc_driver_manager
 import adbc_driver_postgresql.dbapi as adbc_postgres
 import polars as pl
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.schema import CreateIndex
 
 PROBE = "ecredit_probe"
 STAGE = "ecredit_stage"
+INDEX_BUILD_THREADS = 2
+"""Sorting threads SQLite may use to build an index (PostgreSQL plans its own workers)."""
 PROBE_ROW = "probe_row"
 """Each probe row carries its position, so matches join back to the chunk without comparing
 values that the two databases return in different types."""
@@ -151,6 +155,27 @@ class ChunkWriter:
         arrow = frame.with_columns(pl.col(c).cast(t) for c, t in casts.items()).to_arrow()
         with self._adbc.cursor() as cur:
             cur.adbc_ingest(table.name, arrow, mode="append")
+
+    def stored_rows_below(self, table: sa.Table, limit: int) -> bool:
+        """Whether the table holds fewer than `limit` rows (reads at most `limit` of them)."""
+        rows = self._run(f"SELECT COUNT(*) FROM (SELECT 1 FROM {_q(table.name)} LIMIT {limit}) s")
+        return int(rows[0][0]) < limit
+
+    def drop_secondary_indexes(self, table: sa.Table) -> None:
+        """For a load larger than the table: one sort per index at the end beats maintaining
+        every index row by row (PostgreSQL, 1 M orders: 4.3 s + 2.2 s instead of 14.5 s)."""
+        for index in table.indexes:
+            self._run(f"DROP INDEX IF EXISTS {_q(str(index.name))}")
+        self.commit()
+
+    def ensure_secondary_indexes(self, table: sa.Table) -> None:
+        """Build the indexes a bulk load dropped, also after a crash left them missing."""
+        if self.dialect == "sqlite":
+            self._run(f"PRAGMA threads={INDEX_BUILD_THREADS}")
+        dialect = self._sqlite.dialect if self.dialect == "sqlite" else postgresql.dialect()
+        for index in table.indexes:
+            self._run(str(CreateIndex(index, if_not_exists=True).compile(dialect=dialect)))
+        self.commit()
 
     def update_counters(self, batch_id: int, counters: dict[str, int]) -> None:
         sets = ", ".join(f"{name} = {int(value)}" for name, value in counters.items())
