@@ -232,17 +232,11 @@ def _store(writer: bulk.ChunkWriter, run: _Run, prepared: _Prepared) -> None:
 
 def _with_row_hash(frame: pl.DataFrame, keys: KeyRing) -> pl.DataFrame:
     """A keyed content hash of the normalised values (independent of input format)."""
-    canonical = frame.select(
-        pl.concat_str(
-            [pl.col(c).cast(pl.String).fill_null("\x00") for c in frame.columns if c != LINE],
-            separator="\x1f",
-        )
-    ).to_series()
-    key = keys.hmac_key[:32]
-    hashes = [
-        hashlib.blake2b(text.encode(), key=key, digest_size=16).hexdigest() for text in canonical
-    ]
-    return frame.with_columns(pl.Series("row_hash", hashes, dtype=pl.String))
+    canonical = pl.concat_str(
+        [pl.col(c).cast(pl.String).fill_null("\x00") for c in frame.columns if c != LINE],
+        separator="\x1f",
+    )
+    return frame.with_columns(protect.row_hash(keys, canonical).alias("row_hash"))
 
 
 CONFLICT_REASON = (
