@@ -4,8 +4,9 @@
 
 Generates a synthetic world once (cached under --work), ingests the prerequisite kinds
 untimed, then times `ecredit ingest orders.csv` as a separate process (start-up included)
-and reads that process's peak RSS from the kernel. A second, smaller file shows whether peak
-memory grows with file size. Prints figures; asserts nothing.
+and reads that process's peak RSS from the kernel. A quarter-size file and a double-size one
+(the world's orders twice, the copy under new order ids) show whether peak memory grows with
+file size. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import time
 import uuid
 from pathlib import Path
 
+import polars as pl
 import sqlalchemy as sa
 
 from ecredit.generate import generate_world
@@ -42,6 +44,15 @@ def head(src: Path, dst: Path, rows: int) -> Path:
             if i > rows:
                 break
             fout.write(line)
+    return dst
+
+
+def doubled(src: Path, dst: Path) -> Path:
+    """The orders twice over, the second copy under new order ids (same shops, buyers, products)."""
+    if not dst.exists():
+        orders = pl.read_csv(src, infer_schema=False)
+        copy = orders.with_columns(pl.col("order_id").str.replace("^OD", "OE"))
+        pl.concat([orders, copy]).write_csv(dst)
     return dst
 
 
@@ -100,9 +111,10 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     data = world(args.work, args.orders)
     small = head(data / "orders.csv", args.work / "orders-small.csv", args.small)
+    double = doubled(data / "orders.csv", data / "orders-double.csv")
     results = []
     for db_kind in ("sqlite", "postgresql") if args.postgres else ("sqlite",):
-        for orders_file in (small, data / "orders.csv"):
+        for orders_file in (small, data / "orders.csv", double):
             results.append(run(db_kind, orders_file, data, args.work, args.postgres))
             print(json.dumps(results[-1]), flush=True)
     print(f"\n{'database':<11} {'rows':>10} {'seconds':>8} {'rows/s':>9} {'peak RSS MiB':>13}")

@@ -170,7 +170,8 @@ class ChunkWriter:
 
     def ensure_secondary_indexes(self, table: sa.Table) -> None:
         """Build the indexes a bulk load dropped, also after a crash left them missing."""
-        if self.dialect == "sqlite":
+        if self.dialect == "sqlite":  # sort on disk beyond the cache: memory stays bounded
+            self._run("PRAGMA temp_store=FILE")
             self._run(f"PRAGMA threads={INDEX_BUILD_THREADS}")
         dialect = self._sqlite.dialect if self.dialect == "sqlite" else postgresql.dialect()
         for index in table.indexes:
