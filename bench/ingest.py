@@ -19,12 +19,19 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 import sqlalchemy as sa
 
 from ecredit.generate import generate_world
+from ecredit.ingest.readers import Malformed, read_chunks
+from ecredit.ingest.validate import LINE, Context, check_chunk
+from ecredit.records.kinds import KINDS
+from ecredit.storage.bulk import ChunkWriter
+from ecredit.storage.database import connect
+from ecredit.storage.tables import KIND_TABLES
 
 PREREQUISITES = ("subjects.csv", "shops.csv", "products.csv")
 
@@ -101,16 +108,56 @@ def run(db_kind: str, orders_file: Path, data: Path, work: Path, postgres: str |
     }
 
 
+def ceiling(db_kind: str, orders_file: Path, work: Path, postgres: str | None) -> dict:
+    """Seconds to write the already-validated orders into a table with no key, no index and
+    (PostgreSQL) no WAL, through the same writer as ingestion: what the database alone costs."""
+    db = fresh_database(db_kind, work, postgres)
+    engine = connect(db)
+    orders = KIND_TABLES["orders"]
+    bare = sa.Table(
+        "ceiling",
+        sa.MetaData(),
+        *(sa.Column(c.name, c.type) for c in orders.c),
+        prefixes=["UNLOGGED"] if db_kind == "postgresql" else [],
+    )
+    bare.metadata.create_all(engine)
+    ctx = Context(now=datetime.now(UTC), catalogue_codes=frozenset())
+    chunks = []
+    for frame in read_chunks(orders_file, "auto", lambda _n: None, Malformed()):
+        accepted = check_chunk(KINDS["orders"], frame, ctx).accepted
+        chunks.append(
+            accepted.rename({LINE: "source_line"}).with_columns(
+                pl.lit(1).alias("batch_id"), pl.col("order_id").alias("row_hash")
+            )
+        )
+    writer = ChunkWriter(engine)
+    start = time.perf_counter()
+    for chunk in chunks:
+        writer.insert(bare, chunk)
+        writer.commit()
+    elapsed = time.perf_counter() - start
+    writer.close()
+    rows = sum(c.height for c in chunks)
+    return {"database": db_kind, "rows": rows, "bare_write_s": round(elapsed, 2)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--small", type=int, default=250_000)
     parser.add_argument("--work", type=Path, default=Path("/tmp/ecredit-bench"))
     parser.add_argument("--postgres", default=os.environ.get("ECREDIT_BENCH_POSTGRES_URL"))
+    parser.add_argument(
+        "--ceiling", action="store_true", help="only time bare writes of validated rows"
+    )
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     data = world(args.work, args.orders)
     small = head(data / "orders.csv", args.work / "orders-small.csv", args.small)
+    if args.ceiling:
+        for db_kind in ("sqlite", "postgresql") if args.postgres else ("sqlite",):
+            print(json.dumps(ceiling(db_kind, data / "orders.csv", args.work, args.postgres)))
+        return
     double = doubled(data / "orders.csv", data / "orders-double.csv")
     results = []
     for db_kind in ("sqlite", "postgresql") if args.postgres else ("sqlite",):
