@@ -18,8 +18,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import adbc_driver_manager
-import adbc_driver_postgresql.dbapi as adbc_postgres
 import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -76,11 +74,16 @@ class ChunkWriter:
 
     def __init__(self, engine: sa.Engine) -> None:
         self.dialect = engine.dialect.name
+        self._duplicate_errors: tuple[type[Exception], ...] = (sa.exc.IntegrityError,)
         if self.dialect == "sqlite":
             self._sqlite = engine.connect()
-        else:
+        else:  # imported here: ADBC pulls in pyarrow.dataset and pandas, 0.4 s of start-up
+            import adbc_driver_manager
+            import adbc_driver_postgresql.dbapi as adbc_postgres
+
             plain = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
             self._adbc = adbc_postgres.connect(plain)
+            self._duplicate_errors = (adbc_driver_manager.IntegrityError,)
 
     def close(self) -> None:
         if self.dialect == "sqlite":
@@ -140,7 +143,7 @@ class ChunkWriter:
                 self._insert_sqlite(table, frame.select(columns))
             else:
                 self._insert_postgres(table, frame.select(columns))
-        except (sa.exc.IntegrityError, adbc_driver_manager.IntegrityError) as exc:
+        except self._duplicate_errors as exc:
             self.rollback()
             raise DuplicateKey(str(exc)) from exc
 
