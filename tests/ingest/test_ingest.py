@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from ecredit.cli.main import app
 from ecredit.privacy import protect
 from ecredit.privacy.keys import KeyRing
+from ecredit.storage.summary import dangling_references
 from ecredit.storage.tables import KIND_TABLES
 from tests.ingest import world
 
@@ -198,3 +199,21 @@ def test_malformed_csv_rows_are_located(
             conn.execute(sa.select(KIND_TABLES["orders"].c.source_line)).scalars()
         )
     assert lines_stored == [2, 4, 6, 7]
+
+
+def test_check_finds_references_nothing_stores(
+    tmp_path: Path, db_url: str, engine: sa.Engine, keys: KeyRing
+) -> None:
+    """High-volume tables have no foreign keys, so `ecredit check` is what catches a row that
+    something other than ingestion wrote with an unknown reference."""
+    world.write_world(tmp_path, 5)
+    assert ingest(db_url, tmp_path) == 0
+    assert runner.invoke(app, ["check", "--db", db_url]).exit_code == 0
+
+    orders = KIND_TABLES["orders"]
+    with engine.begin() as conn:
+        stored = conn.execute(sa.select(orders).limit(1)).mappings().one()
+        conn.execute(orders.insert().values({**stored, "order_id": "O-X", "shop_id": "S404"}))
+    assert runner.invoke(app, ["check", "--db", db_url]).exit_code == 1
+    dangling = {(k, f): n for k, f, _target, n in dangling_references(engine) if n}
+    assert dangling == {("orders", "shop_id"): 1}

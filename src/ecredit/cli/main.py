@@ -94,4 +94,20 @@ def summary(db: DbOption = None) -> None:
     console.print(table)
 
 
+@app.command()
+def check(db: DbOption = None) -> None:
+    """检查引用完整性 / Check that every reference of the high-volume kinds is stored."""
+    engine = connect(db)
+    migrate(engine)
+    table = Table(title="引用完整性 / reference integrity")
+    for column in ("类别 kind", "字段 field", "指向 refers to", "悬空行 dangling rows"):
+        table.add_column(column)
+    dangling = storage_summary.dangling_references(engine)
+    for kind, field, target, count in dangling:
+        table.add_row(kind, field, target, f"[red]{count:,}[/red]" if count else "0")
+    console.print(table)
+    if any(count for *_, count in dangling):
+        raise typer.Exit(1)
+
+
 app.command()(ingest)
