@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from ecredit.engines.base import INPUT_KINDS, Engine
 from ecredit.engines.duckdb import DuckDBEngine
 from ecredit.engines.sources import ArrowSource, DatabaseSource, DirectorySource, Source
-from ecredit.storage.tables import KIND_TABLES, ingest_batch, rating_flag
+from ecredit.storage.tables import KIND_TABLES, ingest_batch, rating_flag, record_status
 
 MakeEngine = Callable[[Source], Engine]
 
@@ -87,6 +87,14 @@ def test_parquet_naive_times_are_china_time(make_engine: MakeEngine, tmp_path: P
         }
     )
     pq.write_table(flags, tmp_path / "rating_flag.parquet")
+    statuses = pa.table(
+        {
+            "record_id": ["REC1"],
+            "status": ["withdrawn"],
+            "changed_at": pa.array([datetime(2024, 1, 1, 8)], pa.timestamp("s")),
+        }
+    )
+    pq.write_table(statuses, tmp_path / "record_status.parquet")
     engine = make_engine(DirectorySource(tmp_path))
     subject = rows(engine, engine.read("subjects"))[0]
     assert subject["registered_on"] == date(2020, 1, 2) and subject["uscc"] is None
@@ -98,6 +106,9 @@ def test_parquet_naive_times_are_china_time(make_engine: MakeEngine, tmp_path: P
         "shield_reason": None,
         "set_at": datetime(2024, 1, 1, 0),
     }
+    assert rows(engine, engine.read("record_status")) == [
+        {"record_id": "REC1", "status": "withdrawn", "changed_at": datetime(2024, 1, 1, 0)}
+    ]
 
 
 def test_missing_kind_reads_as_empty(make_engine: MakeEngine, tmp_path: Path) -> None:
@@ -226,6 +237,33 @@ def test_database_source_reads_stored_kinds(
             rating_flag.insert(),
             [{"rating_id": "R1", "valid_score": False, "set_at": now, "actor": "detection"}],
         )
+        conn.execute(
+            KIND_TABLES["records"].insert(),
+            [
+                {
+                    "record_id": "REC1",
+                    "subject_id": "M1",
+                    "type_code": "PEN02",
+                    "source_kind": "department",
+                    "source_name": "市场监管局",
+                    "decided_on": date(2024, 3, 1),
+                    "status": "active",
+                    **provenance,
+                }
+            ],
+        )
+        conn.execute(
+            record_status.insert(),
+            [
+                {
+                    "record_id": "REC1",
+                    "status": "repaired",
+                    "changed_at": now,
+                    "actor": "repair",
+                    "reason": "修复完成",
+                }
+            ],
+        )
     source = DatabaseSource(db_url)
     eng = make_engine(source)
     subjects = {r["subject_id"]: r for r in rows(eng, eng.read("subjects"))}
@@ -237,3 +275,7 @@ def test_database_source_reads_stored_kinds(
     )
     flag = rows(eng, eng.read("rating_flag"))[0]
     assert flag["valid_score"] is False and flag["set_at"] == datetime(2024, 5, 1, 3, 0)
+    status = rows(eng, eng.read("record_status"))
+    assert status == [
+        {"record_id": "REC1", "status": "repaired", "changed_at": datetime(2024, 5, 1, 3, 0)}
+    ]

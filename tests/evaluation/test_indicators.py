@@ -194,6 +194,59 @@ def test_records_weigh_while_displayable(duck: Callable, model: Model) -> None:
     assert v[("M1", "positive_records")] == 1
 
 
+def test_latest_status_decides_whether_a_record_weighs(duck: Callable, model: Model) -> None:
+    # A general penalty (3 points of negative_records) filed as active. Its status history,
+    # not `records.status`, says whether it still weighs on the as-of date.
+    def penalty(n: int) -> dict[str, object]:
+        return {
+            "record_id": f"REC{n}",
+            "subject_id": "M1",
+            "type_code": "PEN02",
+            "source_kind": "department",
+            "source_name": "市场监管局",
+            "decided_on": date(2025, 3, 1),
+            "severity": "general",
+            "status": "active",
+        }
+
+    def changed(n: int, status: str, at: datetime) -> dict[str, object]:
+        return {"record_id": f"REC{n}", "status": status, "changed_at": at}
+
+    def merchant(w: Rows) -> tuple[float, float]:
+        engine = duck(w)
+        evaluation = evaluate(engine, model, AS_OF)
+        scores = engine.to_arrow(evaluation.scores).to_pylist()
+        weights = engine.to_arrow(evaluation.contributions).to_pylist()
+        score = next(r["score"] for r in scores if r["subject_id"] == "M1")
+        weight = next(
+            r["value"]
+            for r in weights
+            if (r["subject_id"], r["indicator"]) == ("M1", "negative_records")
+        )
+        return weight, score
+
+    w = base()
+    w["records"] = [penalty(1)]
+    filed_weight, filed_score = merchant(w)
+    assert filed_weight == 3
+    # Disputed (still displayed), then repaired: it no longer weighs and the score recovers.
+    w["record_status"] = [
+        changed(1, "disputed", datetime(2025, 4, 1)),
+        changed(1, "repaired", datetime(2025, 6, 1)),
+    ]
+    repaired_weight, repaired_score = merchant(w)
+    assert repaired_weight == 0 and repaired_score > filed_score
+    # A repair decided after the as-of date is not in force yet.
+    w["record_status"] = [changed(1, "repaired", datetime(2025, 7, 2))]
+    assert merchant(w) == (filed_weight, filed_score)
+    # Withdrawn, then reinstated on review: the latest row wins.
+    w["record_status"] = [
+        changed(1, "withdrawn", datetime(2025, 4, 1)),
+        changed(1, "active", datetime(2025, 5, 1)),
+    ]
+    assert merchant(w) == (filed_weight, filed_score)
+
+
 def test_identity_and_registration(duck: Callable, model: Model) -> None:
     w = base()
     w["records"] = [

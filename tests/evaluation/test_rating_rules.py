@@ -76,15 +76,35 @@ def rated(engine: DuckDBEngine, model: Model) -> nw.LazyFrame:
     return engine.materialise(frame)
 
 
+def counted(engine: DuckDBEngine, model: Model) -> tuple[nw.LazyFrame, nw.LazyFrame]:
+    """The rated trades, and the valid ones the same-item rule counts."""
+    trades = rated(engine, model)
+    dropped = rules.same_item_dropped(trades, engine, model.ratings)
+    kept = trades.filter(nw.col("valid") == 1).join(dropped, on="rating_id", how="anti")
+    return trades, kept
+
+
 def counted_ids(engine: DuckDBEngine, model: Model) -> list[str]:
-    counted = rules.same_item_counted(rated(engine, model), engine, model.ratings)
-    return sorted(engine.to_arrow(counted).column("rating_id").to_pylist())
+    _, kept = counted(engine, model)
+    return sorted(engine.to_arrow(kept).column("rating_id").to_pylist())
 
 
 def points(engine: DuckDBEngine, model: Model) -> dict[tuple[str, int], int]:
-    counted = rules.same_item_counted(rated(engine, model), engine, model.ratings)
-    rows = engine.to_arrow(rules.pair_points(counted, model.ratings)).to_pylist()
-    return {(r["buyer_id"], r["month"]): r["points"] for r in rows}
+    """Credit points per buyer and month: the counted ratings' points less the pair cap's
+    excess, and the deductions per shop agree with them."""
+    trades, kept = counted(engine, model)
+    month = rules.order_month(model.ratings).alias("month")
+    totals: dict[tuple[str, int], int] = {}
+    for r in engine.to_arrow(kept.with_columns(month)).to_pylist():
+        key = (r["buyer_id"], r["month"])
+        totals[key] = totals.get(key, 0) + r["point"]
+    dropped = rules.same_item_dropped(trades, engine, model.ratings)
+    for r in engine.to_arrow(rules.pair_cap_excess(trades, dropped, model.ratings)).to_pylist():
+        totals[(r["buyer_id"], r["month"])] -= r["excess"]
+    valid = sum(r["point"] for r in engine.to_arrow(trades).to_pylist() if r["valid"] == 1)
+    deducted = engine.to_arrow(rules.point_deductions(trades, engine, model.ratings))
+    assert valid - sum(deducted.column("deducted").to_pylist()) == sum(totals.values())
+    return totals
 
 
 JANUARY, FEBRUARY = 2024 * 12 + 0, 2024 * 12 + 1
@@ -113,10 +133,17 @@ def test_same_item_within_14_days_by_order_time_counts_once(duck: Callable, mode
     # day 0 counts and opens [0, 14); day 14 counts, opens [14, 28); day 28 counts; day 60 counts.
     same = [trade(i, day(d), product="P") for i, d in enumerate((0, 5, 13, 14, 20, 27, 28, 60))]
     other_item = [trade(8, day(1), product="Q")]
+    # Two purchases of an item: 20 days apart both count, 3 days apart only the first.
+    twice = [
+        trade(9, day(2), product="W"),
+        trade(10, day(22), product="W"),
+        trade(11, day(3), product="V"),
+        trade(12, day(6), product="V"),
+    ]
     # Rating times do not matter: the late rating of order 1 still falls in day 0's window.
     same[1] = trade(1, day(5), product="P", rated_at=day(40))
-    engine = duck(world(same + other_item))
-    assert counted_ids(engine, model) == ["R0", "R3", "R6", "R7", "R8"]
+    engine = duck(world(same + other_item + twice))
+    assert counted_ids(engine, model) == sorted(["R0", "R3", "R6", "R7", "R8", "R9", "R10", "R11"])
 
 
 def test_invalid_rating_opens_no_dedupe_window(duck: Callable, model: Model) -> None:

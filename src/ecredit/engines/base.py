@@ -34,7 +34,24 @@ RATING_FLAG = Kind(
 )
 """Mirror of `storage.tables.rating_flag` as an input kind, so files can carry flags too."""
 
-INPUT_KINDS: dict[str, Kind] = {**KINDS, RATING_FLAG.name: RATING_FLAG}
+RECORD_STATUS = Kind(
+    "record_status",
+    "信用记录状态",
+    ("record_id", "changed_at"),
+    (
+        Field("record_id", FieldType.TEXT, True, references="records", zh="信用记录"),
+        Field("status", FieldType.TEXT, True, zh="状态"),
+        Field("changed_at", FieldType.DATETIME, True, zh="变更时间"),
+    ),
+)
+"""Mirror of `storage.tables.record_status`, the append-only history that objections, repairs
+and withdrawals write: a record's current status is its latest row, not `records.status`."""
+
+INPUT_KINDS: dict[str, Kind] = {
+    **KINDS,
+    RATING_FLAG.name: RATING_FLAG,
+    RECORD_STATUS.name: RECORD_STATUS,
+}
 
 NW_TYPES: dict[FieldType, nw.dtypes.DType] = {
     FieldType.TEXT: nw.String(),

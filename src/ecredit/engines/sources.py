@@ -16,12 +16,14 @@ from pathlib import Path
 import pyarrow as pa
 import sqlalchemy as sa
 
-from ecredit.storage.tables import KIND_TABLES, rating_flag
+from ecredit.storage.tables import KIND_TABLES, rating_flag, record_status
 
 CHINA_STANDARD_TIME_HOURS = 8
 """Generated files (CSV and Parquet) hold naive China Standard Time; no DST since 1991."""
 
 FETCH_ROWS = 100_000
+HISTORY_TABLES = {t.name: t for t in (rating_flag, record_status)}
+"""Append-only histories that evaluation reads besides the kind tables."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ class DatabaseSource:
     url: str
 
     def _table(self, name: str) -> sa.Table | None:
-        return rating_flag if name == rating_flag.name else KIND_TABLES.get(name)
+        return HISTORY_TABLES.get(name, KIND_TABLES.get(name))
 
     def arrow(self, name: str) -> pa.Table | None:
         table = self._table(name)

@@ -68,12 +68,24 @@ def _refs(refs: list[tuple[str, str]]) -> tuple[str, str]:
 def explain(
     scores: pa.Table, top_reasons: pa.Table, evidence: pa.Table, model: Model
 ) -> dict[str, Reasons]:
-    """Reasons per subject: overrides that fired first, then the costliest indicators."""
+    """Reasons per subject: overrides that fired first, then the costliest indicators.
+
+    Evidence is grouped in Arrow (ordered, single-threaded, so each list keeps id order) and
+    only the cited few per pair reach Python: nationally there are hundreds of thousands.
+    """
     indicators = model.indicators.indicators
     grades = model.grades
     cited: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
-    for row in evidence.sort_by([("ref_id", "ascending")]).to_pylist():
-        cited[(row["subject_id"], row["indicator"])].append((row["ref_kind"], row["ref_id"]))
+    grouped = (
+        evidence.sort_by([("ref_id", "ascending")])
+        .group_by(["subject_id", "indicator"], use_threads=False)
+        .aggregate([("ref_kind", "first"), ("ref_id", "list")])
+    )
+    columns = ("subject_id", "indicator", "ref_kind_first", "ref_id_list")
+    for subject, indicator, kind, ids in zip(
+        *(grouped.column(c).to_pylist() for c in columns), strict=True
+    ):
+        cited[(subject, indicator)] = [(kind, ref_id) for ref_id in ids[:CITED_REFS]]
     zh: dict[str, list[str]] = defaultdict(list)
     en: dict[str, list[str]] = defaultdict(list)
     for row in scores.to_pylist():

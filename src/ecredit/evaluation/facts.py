@@ -2,8 +2,10 @@
 
 Every indicator is a sum over one or more fact frames, so building them is the only pass over
 the large inputs (orders, ratings, logistics events). Each frame is materialised because
-several indicators read it. Facts carry integers (0/1 flags, seconds, days) so that sums are
-exact and both engines add them to the same result.
+several passes read it (the per-subject sums, the rating rules, the evidence), and is kept as
+narrow as those passes allow: at national scale the rated trades and the order window are
+tens of millions of rows. Facts carry integers (0/1 flags, seconds, days) so that sums are
+exact and both engines add them to the same result; times stay times where only compared.
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ DISPLAYED_STATUSES = ("active", "disputed")
 UNCOUNTED_OUTCOMES = ("rejected", "withdrawn")
 
 SHOP_OWNED = ("orders", "ratings", "weekly", "points")
-"""`weekly` and `points` are already summed per shop: the rules behind them (weekly dedupe, pair
-cap) need every row, their indicators only the shop totals."""
+"""`weekly` and `points` are already summed per shop: the rules behind them (weekly dedupe,
+same-item dedupe and pair cap) need every row, their indicators only the shop totals. `points`
+holds what the rules deduct from the points of a shop's valid ratings."""
 OWNER = {
     "orders": "shop_id",
     "ratings": "shop_id",
@@ -122,7 +125,11 @@ def _order_facts(
     period: Period,
     start: datetime | None,
 ) -> nw.LazyFrame:
-    """One row per order in the widest order window, with its defect and shipping facts."""
+    """One row per order in the widest order window, with its defect and shipping facts.
+
+    Flags are Int8 (the frame holds every order of the window); payment and shipping times are
+    kept to the whole second, as `epoch_seconds` would count them, but as times: comparing them
+    costs a fraction of converting every order's times."""
     in_window = orders.filter(nw.col("ordered_at") < period.end)
     if start is not None:
         in_window = in_window.filter(nw.col("ordered_at") >= start)
@@ -151,21 +158,40 @@ def _order_facts(
             "order_id",
             "shop_id",
             "ordered_at",
-            flag(defect).alias("defect"),
-            flag(seller_cancel).alias("seller_cancel"),
-            flag(shipped).alias("shipped"),
-            nw.col("tracked"),
-            nw.when(shipped)
-            .then(epoch_seconds(nw.col("shipped_at")) - epoch_seconds(nw.col("paid_at")))
-            .alias("handling_s"),
+            flag(defect).cast(nw.Int8).alias("defect"),
+            flag(seller_cancel).cast(nw.Int8).alias("seller_cancel"),
+            flag(shipped).cast(nw.Int8).alias("shipped"),
+            nw.col("tracked").cast(nw.Int8),
+            *[nw.col(c).dt.truncate("1s") for c in ("paid_at", "shipped_at")],
         )
     )
 
 
+def _status_shown(statuses: nw.LazyFrame, period: Period) -> nw.LazyFrame:
+    """Per record with a status history: 1 if its latest status by the as-of date keeps it
+    displayed. Rows at the same instant tie towards displayed: a record leaves the evaluation
+    only through a status change that says so unambiguously."""
+    changes = statuses.filter(nw.col("changed_at") < period.end)
+    latest = changes.group_by("record_id").agg(nw.col("changed_at").max())
+    return (
+        changes.join(latest, on=["record_id", "changed_at"])
+        .group_by("record_id")
+        .agg(flag(nw.col("status").is_in(DISPLAYED_STATUSES)).max().alias("status_shown"))
+    )
+
+
 def _record_facts(
-    engine: Engine, records: nw.LazyFrame, model: Model, period: Period
+    engine: Engine,
+    records: nw.LazyFrame,
+    statuses: nw.LazyFrame,
+    model: Model,
+    period: Period,
 ) -> nw.LazyFrame:
-    """Records that may still be displayed on the as-of date, with their severity and class."""
+    """Records that may still be displayed on the as-of date, with their severity and class.
+
+    A record's status is the latest row of its status history (objections, repairs,
+    withdrawals append there); `records.status` is only the status it was filed with.
+    """
     catalogue = load_catalogue()
     types = engine.from_arrow(
         pa.table(
@@ -181,10 +207,16 @@ def _record_facts(
     shown_since = nw.lit(None, dtype=nw.Int64)
     for level, months in model.indicators.record_display_months.items():
         shown_since = nw.when(severity == level).then(period.day(months)).otherwise(shown_since)
-    status_shown = nw.col("status").is_null() | nw.col("status").is_in(DISPLAYED_STATUSES)
+    filed_shown = nw.col("status").is_null() | nw.col("status").is_in(DISPLAYED_STATUSES)
+    status_shown = (
+        nw.when(nw.col("status_shown").is_null())
+        .then(filed_shown)
+        .otherwise(nw.col("status_shown") == 1)
+    )
     still_shown = shown_since.is_null() | (decided >= shown_since)
     return (
         records.join(types, on="type_code", how="left")
+        .join(_status_shown(statuses, period), on="record_id", how="left")
         .filter(decided <= period.day())
         .select(
             "record_id",
@@ -218,19 +250,11 @@ def _subject_facts(subjects: nw.LazyFrame, period: Period) -> nw.LazyFrame:
 def build_facts(
     engine: Engine, model: Model, period: Period, orders_start: datetime | None
 ) -> Facts:
-    """Read the inputs and materialise every fact frame; the only pass over the big kinds."""
+    """Read the inputs and materialise every fact frame. Ratings are read once; orders twice,
+    for the rated trades (all history) and for the order window."""
     policy = model.ratings
     complaints = engine.materialise(_complaint_facts(engine.read("complaints"), period))
     logistics = engine.read("logistics")
-    orders = engine.materialise(
-        _order_facts(
-            engine.read("orders"),
-            complaints,
-            logistics,
-            period,
-            orders_start,
-        )
-    )
     rated = engine.materialise(
         ratings.buyer_ratings(
             engine.read("ratings"),
@@ -240,10 +264,7 @@ def build_facts(
             period.end,
         )
     )
-    counted = ratings.same_item_counted(rated, engine, policy)
-    points = engine.materialise(
-        ratings.pair_points(counted, policy).group_by("shop_id").agg(nw.col("points").sum())
-    )
+    points = engine.materialise(ratings.point_deductions(rated, engine, policy))
     rate_start = months_before(period.end, policy.positive_rate.window_months)
     weekly = engine.materialise(
         ratings.weekly_ratings(rated, policy, rate_start, period.end)
@@ -253,13 +274,17 @@ def build_facts(
             nw.len().alias("rated"),
         )
     )
+    records = _record_facts(
+        engine, engine.read("records"), engine.read("record_status"), model, period
+    )
+    orders = _order_facts(engine.read("orders"), complaints, logistics, period, orders_start)
     frames = {
-        "orders": orders,
+        "orders": engine.materialise(orders),
         "ratings": rated,
         "weekly": weekly,
         "points": points,
         "complaints": complaints,
-        "records": engine.materialise(_record_facts(engine, engine.read("records"), model, period)),
+        "records": engine.materialise(records),
         "parcels": engine.materialise(_parcel_facts(logistics, period)),
         "subjects": engine.materialise(_subject_facts(engine.read("subjects"), period)),
     }

@@ -8,6 +8,7 @@ parcels or records. Sums of integers are exact, so the value is the same on ever
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -102,7 +103,11 @@ def _dsr(dimension: str) -> Formula:
 
 
 def _late(ind: Indicator) -> nw.Expr:
-    return (nw.col("shipped") == 1) & (nw.col("handling_s") > ind.params["handling_hours"] * 3600)
+    """Shipped more than the handling time after payment (an unpaid order is never late).
+    Both times are whole seconds, so "more than" a fraction of a second means more than its
+    floor."""
+    due = nw.col("paid_at").dt.offset_by(f"{math.floor(ind.params['handling_hours'] * 3600)}s")
+    return (nw.col("shipped") == 1) & (nw.col("shipped_at") > due)
 
 
 def _severity_weight(ind: Indicator) -> nw.Expr:
@@ -243,8 +248,11 @@ FORMULAS: dict[str, Formula] = {
     "dsr_logistics": _dsr("logistics"),
     "credit_level": Formula(
         fact="points",
-        measures=lambda ind: {"points": ("points", nw.col("points"))},
-        value=lambda m, ind, model: credit_level(m("points", ""), model.ratings),
+        measures=lambda ind: {
+            "rated": ("ratings", nw.col("valid") * nw.col("point")),
+            "deducted": ("points", nw.col("deducted")),
+        },
+        value=lambda m, ind, model: credit_level(m("rated", "") - m("deducted", ""), model.ratings),
     ),
     "invalid_rating_share": Formula(
         fact="ratings",

@@ -8,11 +8,14 @@ same plan runs on DuckDB and Spark.
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import reduce
 
 import narwhals as nw
+import pyarrow as pa
 
 from ecredit.engines.base import Engine
 from ecredit.evaluation.facts import OWNER, SHOP_OWNED, TIME, Facts, Period, build_facts
@@ -27,6 +30,10 @@ from ecredit.evaluation.scoring import (
     shares,
 )
 
+WEIGHTS_SCHEMA = pa.schema(
+    [(c, pa.string()) for c in ("subject_type", "indicator", "dimension")]
+    + [(c, pa.float64()) for c in ("share", "weight")]
+)
 EVIDENCE_PER_INDICATOR = 5
 """Enough rows to let a reader check a reason, few enough to store for every subject."""
 TOP_REASONS = 3
@@ -89,36 +96,50 @@ def _orders_start(model: Model, end: datetime) -> datetime | None:
     return min(s for s in starts if s is not None)
 
 
-def _by_subject(frame: nw.LazyFrame, fact: str, facts: Facts, columns: list[str]) -> nw.LazyFrame:
-    """Sum to the owner; a shop's sums count for its merchant and, separately, its platform.
+def _sums(frame: nw.LazyFrame, key: str, columns: list[str]) -> nw.LazyFrame:
+    return frame.group_by(key).agg(*[nw.col(c).sum().cast(nw.Float64).alias(c) for c in columns])
+
+
+def _rolled_up(per_shop: nw.LazyFrame, columns: list[str]) -> nw.LazyFrame:
+    """A shop's sums count for its merchant and, separately, its platform.
 
     The role travels as `subject_type`, so a self-operated shop (platform = merchant) is not
     counted twice for the one subject.
     """
-    sums = [nw.col(c).sum().cast(nw.Float64).alias(c) for c in columns]
-    if fact not in SHOP_OWNED:
-        return frame.group_by(OWNER[fact]).agg(*sums).rename({OWNER[fact]: "subject_id"})
-    per_shop = frame.group_by("shop_id").agg(*sums).join(facts.shops, on="shop_id")
     return nw.concat(
         [
-            per_shop.group_by(owner)
-            .agg(*sums)
-            .select(nw.col(owner).alias("subject_id"), nw.lit(role).alias("subject_type"), *columns)
+            _sums(per_shop, owner, columns).select(
+                nw.col(owner).alias("subject_id"), nw.lit(role).alias("subject_type"), *columns
+            )
             for owner, role in (("merchant_id", "merchant"), ("platform_id", "platform"))
         ]
     )
 
 
-def _wide(facts: Facts, model: Model, period: Period) -> nw.LazyFrame:
+def _wide(engine: Engine, facts: Facts, model: Model, period: Period) -> nw.LazyFrame:
+    """One row per subject with every measure summed over its facts.
+
+    Shop-owned facts are summed per shop once, into one small table that both roll-ups read;
+    summing the facts again per owner would run each pass over the rated trades twice.
+    """
     wide = facts.frames["subjects"].select("subject_id", "subject_type")
+    per_shop = facts.shops
     measure_columns: list[str] = []
+    shop_columns: list[str] = []
     for fact, exprs in _measure_specs(model, period.end).items():
         rows = facts.frames[fact].select(
             OWNER[fact], *[e.cast(nw.Int64).alias(c) for c, e in exprs.items()]
         )
-        keys = ["subject_id", "subject_type"] if fact in SHOP_OWNED else ["subject_id"]
-        wide = wide.join(_by_subject(rows, fact, facts, list(exprs)), on=keys, how="left")
+        sums = _sums(rows, OWNER[fact], list(exprs))
+        if fact in SHOP_OWNED:
+            per_shop = per_shop.join(sums, on="shop_id", how="left")
+            shop_columns.extend(exprs)
+        else:
+            wide = wide.join(sums.rename({OWNER[fact]: "subject_id"}), on="subject_id", how="left")
         measure_columns.extend(exprs)
+    if shop_columns:
+        rolled = _rolled_up(engine.materialise(per_shop), shop_columns)
+        wide = wide.join(rolled, on=["subject_id", "subject_type"], how="left")
     return wide.with_columns(nw.col(c).fill_null(0.0) for c in measure_columns)
 
 
@@ -153,29 +174,55 @@ def _scores(wide: nw.LazyFrame, model: Model) -> nw.LazyFrame:
     )
 
 
-def _contributions(scored: nw.LazyFrame, model: Model) -> nw.LazyFrame:
-    parts = []
+def _column_of(prefix: str, names: list[str]) -> nw.Expr:
+    """The `<prefix>__<indicator>` column named by each row's `indicator`."""
+    picked = nw.lit(None, dtype=nw.Float64)
+    for name in names:
+        chosen = nw.when(nw.col("indicator") == name).then(nw.col(f"{prefix}__{name}"))
+        picked = chosen.otherwise(picked)
+    return picked
+
+
+def _contributions(engine: Engine, scored: nw.LazyFrame, model: Model) -> nw.LazyFrame:
+    """One row per subject and weighted indicator of its type.
+
+    The weights travel as a small table joined on the subject type, so the whole long form is
+    one plan rather than one select per type and indicator (some sixty plans, each bound by
+    the engine, which costs more than running them on small worlds).
+    """
+    weights: dict[str, list[object]] = defaultdict(list)
     for subject_type in model.indicators.subject_types:
         for name, share in shares(model.indicators, subject_type).items():
-            ind = model.indicators.indicators[name]
-            part = nw.col(f"normalised__{name}")
-            parts.append(
-                scored.filter(nw.col("subject_type") == subject_type).select(
-                    "subject_id",
-                    nw.lit(name).alias("indicator"),
-                    nw.lit(ind.dimension).alias("dimension"),
-                    nw.col(f"value__{name}").alias("value"),
-                    part.alias("normalised"),
-                    nw.lit(share / 1000).alias("weight"),
-                    (share * part).alias("points"),
-                    (share * (1 - part)).alias("lost"),
-                )
-            )
-    return nw.concat(parts)
+            weights["subject_type"].append(subject_type)
+            weights["indicator"].append(name)
+            weights["dimension"].append(model.indicators.indicators[name].dimension)
+            weights["share"].append(share)
+            weights["weight"].append(share / 1000)
+    table = pa.table(weights, schema=WEIGHTS_SCHEMA)
+    names = sorted(set(table.column("indicator").to_pylist()))
+    part = nw.col("normalised")
+    return (
+        scored.join(engine.from_arrow(table), on="subject_type")
+        .with_columns(
+            _column_of("value", names).alias("value"),
+            _column_of("normalised", names).alias("normalised"),
+        )
+        .select(
+            "subject_id",
+            "indicator",
+            "dimension",
+            "value",
+            "normalised",
+            "weight",
+            (nw.col("share") * part).alias("points"),
+            (nw.col("share") * (1 - part)).alias("lost"),
+        )
+    )
 
 
 def _cited(scores: nw.LazyFrame, top_reasons: nw.LazyFrame, model: Model) -> nw.LazyFrame:
-    """(subject, indicator) pairs a reason will name: top losses and fired overrides."""
+    """(subject, indicator) pairs a reason will name: top losses and fired overrides. Kept as a
+    table: the evidence of every fact reads it."""
     keys = [top_reasons.select("subject_id", "indicator")]
     for o in model.grades.overrides:
         fired = scores.filter(nw.col(f"override__{o.name}"))
@@ -183,10 +230,20 @@ def _cited(scores: nw.LazyFrame, top_reasons: nw.LazyFrame, model: Model) -> nw.
     return nw.concat(keys).unique()
 
 
-def _evidence(facts: Facts, model: Model, period: Period, cited: nw.LazyFrame) -> nw.LazyFrame:
+def _evidence(
+    engine: Engine, facts: Facts, model: Model, period: Period, cited: nw.LazyFrame
+) -> nw.LazyFrame:
     """The first rows (by id) behind each cited pair, and only behind those: ranking every
-    defective order or negative rating of every subject would cost more than the scores."""
-    parts = []
+    defective order or negative rating of every subject would cost more than the scores.
+
+    Where several indicators draw evidence from one fact, the rows any of them could cite are
+    kept in one filtered pass, and each indicator picks from those instead of reading the whole
+    fact again; the cited subjects are then matched per fact rather than per indicator, which
+    keeps the plan small enough to bind quickly. Each cited owner's first rows are kept before
+    they are matched: a platform's first rows are among its shops' first rows, and ranking
+    within each shop sorts small groups instead of a platform's millions.
+    """
+    conditions: dict[str, list[tuple[str, Formula, nw.Expr]]] = defaultdict(list)
     for name in model.indicators.used():
         ind = model.indicators.indicators[name]
         formula: Formula = FORMULAS[ind.formula]
@@ -196,31 +253,52 @@ def _evidence(facts: Facts, model: Model, period: Period, cited: nw.LazyFrame) -
             (s for s in _windows(ind, model, period.end).values() if s is not None), default=None
         )
         fact = formula.evidence_fact or formula.fact
-        rows = facts.frames[fact].filter(formula.evidence(ind), _in_window(fact, start))
-        subjects = cited.filter(nw.col("indicator") == name).select("subject_id")
+        conditions[fact].append((name, formula, formula.evidence(ind) & _in_window(fact, start)))
+    parts = []
+    for fact, citing in conditions.items():
         owner = OWNER[fact]
+        candidates = facts.frames[fact]
+        if len(citing) > 1:
+            candidates = engine.materialise(
+                candidates.filter(reduce(operator.or_, [c for _, _, c in citing]))
+            )
+        flagged = nw.concat(
+            [
+                candidates.filter(condition).select(
+                    owner,
+                    nw.lit(name).alias("indicator"),
+                    nw.lit(formula.ref_kind).alias("ref_kind"),
+                    nw.col(formula.ref_column).alias("ref_id"),
+                )
+                for name, formula, condition in citing
+            ]
+        )
+        pairs = cited.filter(nw.col("indicator").is_in([name for name, _, _ in citing]))
         if fact in SHOP_OWNED:
             owners = nw.concat(
                 [
-                    facts.shops.join(subjects, left_on=role, right_on="subject_id").select(
-                        "shop_id", nw.col(role).alias("subject_id")
+                    facts.shops.join(pairs, left_on=role, right_on="subject_id").select(
+                        "shop_id", nw.col(role).alias("subject_id"), "indicator"
                     )
                     for role in ("merchant_id", "platform_id")
                 ]
             )
         else:
-            owners = subjects.with_columns(nw.col("subject_id").alias(owner))
+            owners = pairs.with_columns(nw.col("subject_id").alias(owner))
+        keys = [owner, "indicator"]
+        cited_owners = owners.group_by(*keys).agg(nw.len()).select(*keys)
+        first = flagged.join(cited_owners, on=keys, how="semi").filter(_first_few(owner))
         parts.append(
-            rows.join(owners, on=owner).select(
-                "subject_id",
-                nw.lit(name).alias("indicator"),
-                nw.lit(formula.ref_kind).alias("ref_kind"),
-                nw.col(formula.ref_column).alias("ref_id"),
-            )
+            first.join(owners, on=keys).select("subject_id", "indicator", "ref_kind", "ref_id")
         )
-    evidence = nw.concat(parts)
-    rank = nw.col("ref_id").cum_count().over("subject_id", "indicator", order_by="ref_id")
-    return evidence.filter(rank <= EVIDENCE_PER_INDICATOR)
+    return nw.concat(parts).filter(_first_few("subject_id"))
+
+
+def _first_few(owner: str) -> nw.Expr:
+    return (
+        nw.col("ref_id").cum_count().over(owner, "indicator", order_by="ref_id")
+        <= EVIDENCE_PER_INDICATOR
+    )
 
 
 def _top_reasons(contributions: nw.LazyFrame) -> nw.LazyFrame:
@@ -240,10 +318,11 @@ def evaluate(engine: Engine, model: Model, as_of: date) -> Evaluation:
     """Evaluate every merchant, platform and logistics company registered by `as_of`."""
     period = Period.of(as_of, model.ratings.calendar_utc_offset_hours)
     facts = build_facts(engine, model, period, _orders_start(model, period.end))
-    scored = engine.materialise(_scores(_wide(facts, model, period), model))
-    contributions = engine.materialise(_contributions(scored, model))
+    scored = engine.materialise(_scores(_wide(engine, facts, model, period), model))
+    contributions = engine.materialise(_contributions(engine, scored, model))
     top = engine.materialise(_top_reasons(contributions))
-    evidence = engine.materialise(_evidence(facts, model, period, _cited(scored, top, model)))
+    cited = engine.materialise(_cited(scored, top, model))
+    evidence = engine.materialise(_evidence(engine, facts, model, period, cited))
     flags = [c for c in scored.collect_schema().names() if c.startswith("override__")]
     scores = scored.select("subject_id", "subject_type", "score", "grade", "risk_class", *flags)
     return Evaluation(model, period, scores, contributions, evidence, top)

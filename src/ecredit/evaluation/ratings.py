@@ -20,14 +20,19 @@ from ecredit.evaluation.calendar import (
     month_number,
     week_number,
 )
-from ecredit.evaluation.frames import distinct_flag
+from ecredit.evaluation.frames import distinct_flag, flag
 from ecredit.evaluation.policy import RatingPolicy
 
 SAME_ITEM = ("buyer_id", "product_id")
 IN_ORDER = ("order_s", "rating_id")
 DSR_COLUMNS = ("dsr_description", "dsr_service", "dsr_logistics")
-COUNTED = ("rating_id", "shop_id", "buyer_id", "month", "score")
-"""What the pair cap needs of a counted rating."""
+SMALL_INTS = ("score", "point", *DSR_COLUMNS, "valid", "replied")
+"""Columns of a rated trade that hold −1…5: kept as Int8, because the rated frame is the
+largest thing an evaluation keeps (one row per rating) and every sum casts to Int64 first."""
+PAIR = ("shop_id", "buyer_id", "month")
+"""The pair cap's unit: one buyer and one shop in one natural month."""
+DEDUPED = ("rating_id", *PAIR, "point")
+"""What the credit points need of a rating the same-item rule drops."""
 _TIME_DIGITS = 12
 """Order times as zero-padded text sort like numbers (epoch seconds have 10 digits until 2286)."""
 
@@ -108,36 +113,44 @@ def buyer_ratings(
     policy: RatingPolicy,
     end: datetime,
 ) -> nw.LazyFrame:
-    """Initial buyer-to-seller ratings made before `end`, with their order and flag state."""
+    """Initial buyer-to-seller ratings made before `end`, with their order and flag state.
+
+    `point` is what the rating is worth in credit points before the same-item rule and the
+    pair cap (+1 good, −1 bad, 0 neutral). Derived values (order month, order time in seconds)
+    are left to the rules that need them: this frame is materialised with one row per rating,
+    so every column it carries costs memory at national scale, while the rules compute them on
+    the fly or on a few rows. The rating side is narrowed before it meets the orders, because
+    it is the side the join holds in memory.
+    """
     initial = ratings.filter(
         nw.col("kind") == "initial",
         nw.col("direction") == "buyer_to_seller",
         nw.col("rated_at") < end,
-    ).select("rating_id", "order_id", "score", *DSR_COLUMNS, "rated_at")
-    order_cols = orders.select("order_id", "shop_id", "buyer_id", "product_id", "ordered_at")
+    )
     replies = accepted_replies(ratings.filter(nw.col("rated_at") < end), policy)
     replied = distinct_flag(replies, "parent_rating_id", "replied").rename(
         {"parent_rating_id": "rating_id"}
     )
-    month = month_number(local(nw.col("ordered_at"), policy.calendar_utc_offset_hours))
-    return (
-        initial.join(order_cols, on="order_id")
-        .join(latest_flags(flags), on="rating_id", how="left")
-        .join(replied, on="rating_id", how="left")
-        .select(
-            "rating_id",
-            "shop_id",
-            "buyer_id",
-            "product_id",
-            "score",
-            *DSR_COLUMNS,
-            "rated_at",
-            nw.col("valid").fill_null(1),
-            nw.col("replied").fill_null(0),
-            epoch_seconds(nw.col("ordered_at")).alias("order_s"),
-            month.alias("month"),
-        )
+    point = flag(nw.col("score") == policy.values["good"]) - flag(
+        nw.col("score") == policy.values["bad"]
     )
+    narrow = (
+        initial.join(latest_flags(flags).select("rating_id", "valid"), on="rating_id", how="left")
+        .join(replied, on="rating_id", how="left")
+        .with_columns(
+            point.alias("point"), nw.col("valid").fill_null(1), nw.col("replied").fill_null(0)
+        )
+        .select("rating_id", "order_id", *[nw.col(c).cast(nw.Int8) for c in SMALL_INTS], "rated_at")
+    )
+    order_cols = orders.select("order_id", "shop_id", "buyer_id", "product_id", "ordered_at")
+    return narrow.join(order_cols, on="order_id").select(
+        "rating_id", "shop_id", "buyer_id", "product_id", *SMALL_INTS, "rated_at", "ordered_at"
+    )
+
+
+def order_month(policy: RatingPolicy) -> nw.Expr:
+    """The natural month of the order time, in local time: the pair cap's period."""
+    return month_number(local(nw.col("ordered_at"), policy.calendar_utc_offset_hours))
 
 
 def _bursts(rated: nw.LazyFrame, window_s: int) -> nw.LazyFrame:
@@ -157,41 +170,64 @@ def _first_in_order() -> nw.Expr:
 
 
 def _firsts(rows: nw.LazyFrame, keys: list[str]) -> nw.LazyFrame:
-    """The earliest rating of each group, with the columns the pair cap needs."""
+    """The earliest rating of each group."""
     first = rows.group_by(*keys).agg(_first_in_order().str.slice(_TIME_DIGITS).alias("rating_id"))
-    return rows.join(first.select("rating_id"), on="rating_id").select(*COUNTED)
+    return rows.join(first.select("rating_id"), on="rating_id").select("rating_id")
 
 
-def same_item_counted(rated: nw.LazyFrame, engine: Engine, policy: RatingPolicy) -> nw.LazyFrame:
-    """The ratings that count under the same-buyer-same-item rule, with `COUNTED` columns.
+def same_item_dropped(rated: nw.LazyFrame, engine: Engine, policy: RatingPolicy) -> nw.LazyFrame:
+    """The valid ratings the same-buyer-same-item rule does not count, with `DEDUPED` columns.
 
     Within 14 days of a counted rating (by order time) further ratings of the same item by the
     same buyer do not count; the next one after that window counts and opens a new window.
-    Most buyer+item series hold one rating, and most others span less than the window and keep
-    their first; both are settled with aggregations and joins, because window functions over
-    millions of tiny partitions are slow on every engine. The few longer series are cut into
-    bursts at gaps of a full window, and the sequential chain inside a burst runs in rounds —
-    one counted rating per burst per round, each round materialised.
+    Only a series with more than one rating can drop any, and only if it has more than two or
+    spans less than the window (two purchases of an item further apart both count, the usual
+    repeat purchase); finding those series is the one pass over every rating, and the rule then
+    works on their few rows. A series spanning less than the window keeps its first; a longer
+    one is cut into bursts at gaps of a full window, and the sequential chain inside a burst
+    runs in rounds — one counted rating per burst per round, each round materialised — because
+    window functions over millions of tiny partitions are slow on every engine. The first round
+    needs no aggregation: a burst's first rating is where it starts. Seconds are taken of a
+    series' first and last order time rather than of every rating (they are monotonic), and of
+    each order time only inside the series the rule works on.
     """
     window_s = policy.credit_points.same_item_dedupe_days * SECONDS_PER_DAY
     keys = list(SAME_ITEM)
-    valid = rated.filter(nw.col("valid") == 1).select(*COUNTED, "product_id", "order_s")
+    valid = rated.filter(nw.col("valid") == 1)
+    first_s, last_s = (epoch_seconds(nw.col(c)) for c in ("first_at", "last_at"))
     repeated = engine.materialise(
         valid.group_by(*keys)
         .agg(
             nw.len().alias("n"),
-            (nw.col("order_s").max() - nw.col("order_s").min()).alias("span"),
+            nw.col("ordered_at").min().alias("first_at"),
+            nw.col("ordered_at").max().alias("last_at"),
         )
         .filter(nw.col("n") > 1)
-        .select(*keys, "span")
+        .select(*keys, "n", (last_s - first_s).alias("span"))
     )
-    counted = [valid.join(repeated, on=keys, how="anti").select(*COUNTED)]
-    several = engine.materialise(valid.join(repeated, on=keys))
-    counted.append(_firsts(several.filter(nw.col("span") < window_s), keys))
+    drops_some = (nw.col("n") > 2) | (nw.col("span") < window_s)
+    several = engine.materialise(
+        valid.join(repeated.filter(drops_some), on=keys).select(
+            "rating_id",
+            "shop_id",
+            *keys,
+            order_month(policy).alias("month"),
+            "point",
+            "span",
+            epoch_seconds(nw.col("ordered_at")).alias("order_s"),
+        )
+    )
+    counted = [_firsts(several.filter(nw.col("span") < window_s), keys)]
     burst = [*keys, "burst"]
+    bursts = engine.materialise(
+        _bursts(several.filter(nw.col("span") >= window_s), window_s)
+        .with_columns(nw.col("order_s").min().over(*burst).alias("anchor"))
+        .select("rating_id", *burst, "order_s", "starts", "anchor")
+    )
+    counted.append(bursts.filter(nw.col("starts") == 1).select("rating_id"))
     pending = engine.materialise(
-        _bursts(several.filter(nw.col("span") >= window_s), window_s).select(
-            *COUNTED, *burst, "order_s"
+        bursts.filter(nw.col("order_s") >= nw.col("anchor") + window_s).select(
+            "rating_id", *burst, "order_s"
         )
     )
     while engine.to_arrow(pending.head(1)).num_rows:
@@ -202,37 +238,68 @@ def same_item_counted(rated: nw.LazyFrame, engine: Engine, policy: RatingPolicy)
                 nw.col("first").str.slice(_TIME_DIGITS).alias("anchor_id"),
             )
         )
-        counted.append(ranked.filter(nw.col("rating_id") == nw.col("anchor_id")).select(*COUNTED))
+        counted.append(
+            ranked.filter(nw.col("rating_id") == nw.col("anchor_id")).select("rating_id")
+        )
         pending = engine.materialise(
             ranked.filter(nw.col("order_s") >= nw.col("anchor") + window_s).select(
-                *COUNTED, *burst, "order_s"
+                "rating_id", *burst, "order_s"
             )
         )
-    return nw.concat(counted)
+    return engine.materialise(
+        several.join(nw.concat(counted), on="rating_id", how="anti").select(*DEDUPED)
+    )
 
 
-def pair_points(counted: nw.LazyFrame, policy: RatingPolicy) -> nw.LazyFrame:
-    """Credit points per buyer, shop and natural month, each side capped at the pair cap.
+def pair_cap_excess(
+    rated: nw.LazyFrame, dropped: nw.LazyFrame, policy: RatingPolicy
+) -> nw.LazyFrame:
+    """Per pair over the cap, the points the cap takes back (good beyond +6 less bad beyond −6).
 
     Good and bad ratings are capped separately (+6 and −6), so one buyer can neither build
-    nor destroy more than six points a month; the month is that of the order time.
+    nor destroy more than six points a month; the month is that of the order time. A pair can
+    only exceed the cap if its valid ratings do, so the one pass over every rating keeps just
+    those pairs; the ratings the same-item rule drops are then taken off their counts.
     """
     cap = policy.credit_points.pair_cap_per_natural_month
-    good, bad = policy.values["good"], policy.values["bad"]
+
+    def counts(frame: nw.LazyFrame) -> nw.LazyFrame:
+        return frame.group_by(*PAIR).agg(
+            (nw.col("point") > 0).cast(nw.Int64).sum().alias("good"),
+            (nw.col("point") < 0).cast(nw.Int64).sum().alias("bad"),
+        )
+
+    over = counts(
+        rated.filter(nw.col("valid") == 1, nw.col("point") != 0).with_columns(
+            order_month(policy).alias("month")
+        )
+    ).filter((nw.col("good") > cap) | (nw.col("bad") > cap))
+    lost = counts(dropped).rename({"good": "good_dropped", "bad": "bad_dropped"})
+    good = nw.col("good") - nw.col("good_dropped").fill_null(0)
+    bad = nw.col("bad") - nw.col("bad_dropped").fill_null(0)
+    excess = (good - good.clip(upper_bound=cap)) - (bad - bad.clip(upper_bound=cap))
+    return over.join(lost, on=list(PAIR), how="left").select(*PAIR, excess.alias("excess"))
+
+
+def point_deductions(rated: nw.LazyFrame, engine: Engine, policy: RatingPolicy) -> nw.LazyFrame:
+    """Per shop, the points its valid ratings are worth but the rules do not count.
+
+    A shop's credit points are the sum of its valid ratings' points less these deductions
+    (same-item repeats, then the pair cap): the plain sum is a cheap per-shop total, and only
+    the few ratings and pairs the rules touch are looked at one by one.
+    """
+    dropped = same_item_dropped(rated, engine, policy)
     return (
-        counted.group_by("shop_id", "buyer_id", "month")
-        .agg(
-            (nw.col("score") == good).cast(nw.Int64).sum().alias("good"),
-            (nw.col("score") == bad).cast(nw.Int64).sum().alias("bad"),
+        nw.concat(
+            [
+                dropped.select("shop_id", nw.col("point").cast(nw.Int64).alias("deducted")),
+                pair_cap_excess(rated, dropped, policy).select(
+                    "shop_id", nw.col("excess").cast(nw.Int64).alias("deducted")
+                ),
+            ]
         )
-        .select(
-            "shop_id",
-            "buyer_id",
-            "month",
-            (nw.col("good").clip(upper_bound=cap) - nw.col("bad").clip(upper_bound=cap)).alias(
-                "points"
-            ),
-        )
+        .group_by("shop_id")
+        .agg(nw.col("deducted").sum())
     )
 
 

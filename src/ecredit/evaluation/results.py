@@ -116,11 +116,7 @@ def collect(engine: Engine, evaluation: Evaluation) -> EvaluationResult:
         contributions=engine.to_arrow(evaluation.contributions)
         .cast(CONTRIBUTION_SCHEMA)
         .sort_by([("subject_id", "ascending"), ("indicator", "ascending")]),
-        evidence=engine.to_arrow(evaluation.evidence)
-        .cast(EVIDENCE_SCHEMA)
-        .sort_by(
-            [("subject_id", "ascending"), ("indicator", "ascending"), ("ref_id", "ascending")]
-        ),
+        evidence=evidence,
     )
 
 
