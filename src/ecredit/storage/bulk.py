@@ -172,7 +172,10 @@ class ChunkWriter:
         self.commit()
 
     def ensure_secondary_indexes(self, table: sa.Table) -> None:
-        """Build the indexes a bulk load dropped, also after a crash left them missing."""
+        """Build the indexes a bulk load dropped, also after a crash left them missing.
+
+        Runs after a failed chunk too, so it first discards whatever that chunk left open."""
+        self.rollback()
         if self.dialect == "sqlite":  # sort on disk beyond the cache: memory stays bounded
             self._run("PRAGMA temp_store=FILE")
             self._run(f"PRAGMA threads={INDEX_BUILD_THREADS}")
