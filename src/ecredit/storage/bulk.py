@@ -2,11 +2,12 @@
 
 Row-by-row lookups from Python cannot keep up with platform exports, so ingestion asks the
 database set-based questions ("which of these keys are stored?") by loading the keys of a
-chunk into a temporary probe table and joining, and it writes a whole chunk straight into
-its table: PostgreSQL by binary COPY from Arrow (ADBC), SQLite by one prepared insert.
-The insert is optimistic: a chunk that repeats stored keys fails on the primary key, its
-transaction is rolled back, and the caller sorts unchanged rows from conflicts and tries again. The
-chunk's rows and its batch counters commit in one transaction.
+chunk into a temporary probe table and joining, and it writes a whole chunk at once:
+PostgreSQL by binary COPY from Arrow (ADBC) straight into the table, SQLite through a
+temporary table and one INSERT … SELECT. The insert is optimistic: a chunk that repeats
+stored keys fails on the primary key, its transaction is rolled back, and the caller sorts
+unchanged rows from conflicts and tries again. The chunk's rows and its batch counters commit
+in one transaction.
 
 SQLite goes through Python's own sqlite3 driver: a second SQLite library in the same process
 (ADBC bundles one) breaks SQLite's POSIX file locking, and with it the visibility of other
