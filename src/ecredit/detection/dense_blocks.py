@@ -265,16 +265,19 @@ def batch_peel_round(
     buyer_charge = buyer_penalty[buyer_alive].sum()
     shop_charge = shop_penalty[shop_alive].sum()
     mass = float(weight.sum()) - buyer_charge * shop_charge
-    buyer_keep = _not_below(
+    buyer_keep = not_below(
         buyer_mass, buyer_penalty * shop_charge, mass / buyer_alive.sum(), epsilon
     )
-    shop_keep = _not_below(shop_mass, shop_penalty * buyer_charge, mass / shop_alive.sum(), epsilon)
+    shop_keep = not_below(shop_mass, shop_penalty * buyer_charge, mass / shop_alive.sum(), epsilon)
     keep = buyer_keep[buyers] & shop_keep[shops]
     return keep, mass / (buyer_alive.sum() + shop_alive.sum())
 
 
-def _not_below(mass: FloatArray, charge: FloatArray, average: float, epsilon: float) -> BoolArray:
-    """Gain ≥ threshold, where a shortfall within rounding of the two terms counts as a tie."""
+def not_below(mass: FloatArray, charge: FloatArray, average: float, epsilon: float) -> BoolArray:
+    """Gain ≥ threshold, where a shortfall within rounding of the two terms counts as a tie.
+
+    Public because `peeling` applies the same comparison to engine expressions: one rule, so
+    the in-memory and the engine peeling cannot drift apart."""
     threshold = average + epsilon * abs(average)
     return mass - charge >= threshold - _TIE * (mass + charge)
 

@@ -6,7 +6,7 @@ is below its side's average: a round is two group-by sums, a handful of scalars 
 which any engine runs over an edge table of any size, and O(log n) rounds suffice. The round's
 rule is the one `dense_blocks.batch_peel_round` applies to numpy arrays — the same objective
 (FRAUDAR column weights, charged with the degree null model) and the same comparison
-(`dense_blocks._not_below`), here applied to Narwhals expressions — so both variants peel the same
+(`dense_blocks.not_below`), here applied to Narwhals expressions — so both variants peel the same
 way and are scored by the same Poisson statistic. Every round is materialised, which cuts the
 plan (and on Spark the lineage) that would otherwise grow with each round.
 """
@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ecredit.detection.dense_blocks import _not_below, poisson_score, shop_weights
+from ecredit.detection.dense_blocks import not_below, poisson_score, shop_weights
 from ecredit.engines.base import Engine
 
 EDGE_COLUMNS = ("buyer_id", "shop_id", "links")
@@ -114,10 +114,10 @@ def peel_round(engine: Engine, edges: nw.LazyFrame, epsilon: float) -> Round:
     buyer_charge, shop_charge = float(totals["buyer_charge"]), float(totals["shop_charge"])
     mass = float(totals["buyer_mass"]) - buyer_charge * shop_charge
     keep_buyers = buyers.filter(
-        _not_below(nw.col("mass"), nw.col("penalty") * shop_charge, mass / n_buyers, epsilon)
+        not_below(nw.col("mass"), nw.col("penalty") * shop_charge, mass / n_buyers, epsilon)
     ).select("buyer_id")
     keep_shops = shops.filter(
-        _not_below(nw.col("mass"), nw.col("penalty") * buyer_charge, mass / n_shops, epsilon)
+        not_below(nw.col("mass"), nw.col("penalty") * buyer_charge, mass / n_shops, epsilon)
     ).select("shop_id")
     survivors = engine.materialise(
         edges.join(keep_buyers, on="buyer_id", how="semi").join(
