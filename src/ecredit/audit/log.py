@@ -159,8 +159,10 @@ def log_query(
     purpose: str,
     subject_id: str | None = None,
     authorisation: str | None = None,
+    detail: Mapping[str, Any] | None = None,
 ) -> int:
-    """Register a non-public query (console searches, API calls beyond the public portal)."""
+    """Register a non-public query (console searches, API calls beyond the public portal);
+    `detail` names what exactly was asked (the web layer's request line), never the answer."""
     return record(
         engine,
         Entry(
@@ -170,5 +172,6 @@ def log_query(
             authorisation=authorisation or f"role:{actor.role}",
             subject_id=subject_id,
             target=what,
+            detail=detail,
         ),
     )

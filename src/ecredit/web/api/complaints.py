@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ecredit.governance.services.complaints import ComplaintIntake, file_complaint
 from ecredit.storage.tables import KIND_TABLES
+from ecredit.web.access_log import Audit
 from ecredit.web.api.deps import Caller, Conn, Ctx
 from ecredit.web.models import Complaint
 from ecredit.web.problems import Problem, problem_responses
@@ -116,5 +117,6 @@ async def create(form: ComplaintForm, ctx: Ctx, caller: Caller) -> Filed:
     responses=problem_responses(401, 403),
     summary="本平台网店的投诉 / Complaints about the platform's shops",
 )
-def listing(conn: Conn, caller: Caller) -> list[Complaint]:
+def listing(conn: Conn, caller: Caller, audit: Audit) -> list[Complaint]:
+    audit.read("complaints.platform")
     return complaints.on_platform(conn, caller.subject_id or "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
+from ecredit.web.access_log import Audit
 from ecredit.web.api.deps import Caller, Conn, Ctx, visible_subject
 from ecredit.web.models import Complaint, ListStatus, Measure, Notice, QueueItem
 from ecredit.web.problems import not_found, not_installed, problem_responses
@@ -27,9 +28,12 @@ def _installed(ctx: Ctx) -> None:
     responses=problem_responses(404, 429, 501),
     summary="红黑名单状态 / Lists the subject is on",
 )
-def subject_lists(subject_id: str, conn: Conn, ctx: Ctx, caller: Caller) -> list[ListStatus]:
+def subject_lists(
+    subject_id: str, conn: Conn, ctx: Ctx, caller: Caller, audit: Audit
+) -> list[ListStatus]:
     _installed(ctx)
     row = visible_subject(conn, caller, subject_id)
+    audit.subject("lists", row)
     return governance.standing(conn, row.subject_id, today()).lists
 
 
@@ -40,9 +44,12 @@ def subject_lists(subject_id: str, conn: Conn, ctx: Ctx, caller: Caller) -> list
     responses=problem_responses(404, 429, 501),
     summary="联合奖惩措施 / Joint measures in force",
 )
-def subject_measures(subject_id: str, conn: Conn, ctx: Ctx, caller: Caller) -> list[Measure]:
+def subject_measures(
+    subject_id: str, conn: Conn, ctx: Ctx, caller: Caller, audit: Audit
+) -> list[Measure]:
     _installed(ctx)
     row = visible_subject(conn, caller, subject_id)
+    audit.subject("measures", row)
     return governance.standing(conn, row.subject_id, today()).measures
 
 
@@ -53,9 +60,12 @@ def subject_measures(subject_id: str, conn: Conn, ctx: Ctx, caller: Caller) -> l
     responses=problem_responses(404, 429, 501),
     summary="风险提示 / Published risk notices",
 )
-def subject_notices(subject_id: str, conn: Conn, ctx: Ctx, caller: Caller) -> list[Notice]:
+def subject_notices(
+    subject_id: str, conn: Conn, ctx: Ctx, caller: Caller, audit: Audit
+) -> list[Notice]:
     _installed(ctx)
     row = visible_subject(conn, caller, subject_id)
+    audit.subject("notices", row)
     return governance.standing(conn, row.subject_id, today()).notices
 
 
@@ -66,10 +76,11 @@ def subject_notices(subject_id: str, conn: Conn, ctx: Ctx, caller: Caller) -> li
     responses=problem_responses(401, 403, 404, 501),
     summary="工作队列 / Work queue: detection cases, objections, repairs, lists, complaints",
 )
-def queue(workflow: str, conn: Conn, ctx: Ctx) -> list[QueueItem]:
+def queue(workflow: str, conn: Conn, ctx: Ctx, audit: Audit) -> list[QueueItem]:
     _installed(ctx)
     if workflow not in governance.QUEUES:
         raise not_found("工作队列", "queue", workflow)
+    audit.read(f"queue.{workflow}")
     return governance.queue(conn, workflow)
 
 
@@ -80,5 +91,6 @@ def queue(workflow: str, conn: Conn, ctx: Ctx) -> list[QueueItem]:
     responses=problem_responses(401, 403),
     summary="待受理投诉 / Complaints nobody has started handling",
 )
-def unhandled_complaints(conn: Conn) -> list[Complaint]:
+def unhandled_complaints(conn: Conn, audit: Audit) -> list[Complaint]:
+    audit.read("complaints.unhandled")
     return complaints.unhandled(conn)

@@ -12,9 +12,11 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from ecredit.web import reports
+from ecredit.web.access_log import AccessLog, Audit
 from ecredit.web.api.deps import Caller, Conn, Ctx, entitled_to_archive, visible_subject
 from ecredit.web.problems import Problem, not_found, problem_responses
 from ecredit.web.queries import subjects
+from ecredit.web.queries.subjects import PUBLIC_TYPES
 from ecredit.web.reports import VERDICTS, Scope, Verdict
 from ecredit.web.security import Principal, forbidden, open_to_all, unauthenticated
 
@@ -84,21 +86,28 @@ def may_issue(caller: Principal, row: sa.Row, scope: Scope) -> None:
     )
 
 
-def may_download(caller: Principal, conn: sa.Connection, entry: sa.Row) -> None:
-    if entry.scope == Scope.PUBLIC or entry.issued_to == caller.label():
-        return
-    row = subjects.any_subject(conn, entry.subject_id)
-    if not entitled_to_archive(caller, row):
-        raise unauthenticated() if caller.is_public else forbidden()
+def may_download(caller: Principal, conn: sa.Connection, entry: sa.Row, audit: AccessLog) -> None:
+    """A full report is the subject's archive on paper: each time it is fetched, it is read."""
+    if entry.scope != Scope.PUBLIC and entry.issued_to != caller.label():
+        row = subjects.any_subject(conn, entry.subject_id)
+        if not entitled_to_archive(caller, row):
+            raise unauthenticated() if caller.is_public else forbidden()
+    audit.read(f"report.{entry.scope}", entry.subject_id, public=entry.scope == Scope.PUBLIC)
 
 
-def issue_report(ctx: Ctx, caller: Principal, subject_id: str, scope: Scope) -> str:
+def issue_report(
+    ctx: Ctx, caller: Principal, subject_id: str, scope: Scope, audit: AccessLog
+) -> str:
+    """Registered after the issuing transaction commits: on SQLite the access log's own
+    transaction would wait for this one's write lock."""
     with ctx.engine.begin() as conn:
         row = visible_subject(conn, caller, subject_id)
         may_issue(caller, row, scope)
         issued = reports.issue(
             conn, row, scope, caller.label(), ctx.signing, ctx.settings, ctx.capabilities
         )
+    public = scope is Scope.PUBLIC and row.subject_type in PUBLIC_TYPES
+    audit.read(f"report.{scope.value}", row.subject_id, public=public)
     return issued.report_no
 
 
@@ -110,8 +119,8 @@ def issue_report(ctx: Ctx, caller: Principal, subject_id: str, scope: Scope) -> 
     responses=problem_responses(401, 403, 404, 422, 429),
     summary="出具信用报告 / Issue a report (full scope: the subject and entitled roles)",
 )
-def create(body: ReportRequest, ctx: Ctx, caller: Caller) -> IssuedReport:
-    report_no = issue_report(ctx, caller, body.subject_id, body.scope)
+def create(body: ReportRequest, ctx: Ctx, caller: Caller, audit: Audit) -> IssuedReport:
+    report_no = issue_report(ctx, caller, body.subject_id, body.scope, audit)
     return IssuedReport(
         report_no=report_no,
         scope=body.scope,
@@ -138,9 +147,9 @@ def entry_or_404(conn: sa.Connection, report_no: str) -> sa.Row:
     },
     summary="报告 PDF / Report as PDF",
 )
-def pdf(report_no: str, conn: Conn, caller: Caller) -> Response:
+def pdf(report_no: str, conn: Conn, caller: Caller, audit: Audit) -> Response:
     entry = entry_or_404(conn, report_no)
-    may_download(caller, conn, entry)
+    may_download(caller, conn, entry, audit)
     return Response(
         entry.document_pdf,
         media_type="application/pdf",
@@ -158,9 +167,9 @@ def pdf(report_no: str, conn: Conn, caller: Caller) -> Response:
     },
     summary="报告签名 JSON / Signed JSON twin",
 )
-def json_twin(report_no: str, conn: Conn, caller: Caller) -> Response:
+def json_twin(report_no: str, conn: Conn, caller: Caller, audit: Audit) -> Response:
     entry = entry_or_404(conn, report_no)
-    may_download(caller, conn, entry)
+    may_download(caller, conn, entry, audit)
     return Response(
         entry.document_json,
         media_type="application/json",

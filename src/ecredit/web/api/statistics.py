@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from ecredit.web import snapshots
+from ecredit.web.access_log import Audit
 from ecredit.web.api.deps import Conn, Ctx
 from ecredit.web.models import Label
 from ecredit.web.problems import not_found, problem_responses
@@ -171,11 +172,14 @@ def drill(
     conn: Conn,
     ctx: Ctx,
     key: Annotated[str, Query(max_length=200)],
+    audit: Audit,
     month: MonthQuery = None,
     format: Format = Format.JSON,
 ) -> list[dict[str, object]] | Response:
+    """Drill-down rows name subjects, so unlike the aggregate series they are registered."""
     found = indicator_named(ctx, indicator)
     rows = statistics.drill(conn, found, key, month or statistics.latest_month(conn))
+    audit.read("statistics.drill")
     if format is Format.CSV:
         return csv_response(rows, f"{indicator}-{re.sub(r'[^0-9A-Za-z_-]', '_', key)}.csv")
     return rows

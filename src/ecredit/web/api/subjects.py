@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from ecredit.web.access_log import Audit
 from ecredit.web.api.deps import Caller, Conn, Ctx, archive_subject, visible_subject
 from ecredit.web.models import Archive, EvaluationView, Profile, RatingsSummary, Record
 from ecredit.web.models import SubjectSummary as Summary
@@ -37,13 +38,16 @@ def search(conn: Conn, q: Annotated[str, Query(min_length=1, max_length=100)]) -
     responses=problem_responses(404, 429),
     summary="主体公示信息 / Public profile",
 )
-async def get_profile(subject_id: str, ctx: Ctx, caller: Caller) -> Profile | Response:
+async def get_profile(
+    subject_id: str, ctx: Ctx, caller: Caller, audit: Audit
+) -> Profile | Response:
     """The hottest public route: answered from the profile cache on the event loop, computed
     in the thread pool only on a miss (and always for accounts, which bypass the cache)."""
 
     def compute() -> Profile:
         with ctx.engine.connect() as conn:
             row = visible_subject(conn, caller, subject_id)
+            audit.subject("profile", row)
             return profile.profile(conn, row, ctx.capabilities)
 
     if not caller.is_public:
@@ -62,8 +66,9 @@ async def get_profile(subject_id: str, ctx: Ctx, caller: Caller) -> Profile | Re
     responses=problem_responses(404, 429),
     summary="公示中的信用记录 / Records within their display period",
 )
-def public_records(subject_id: str, conn: Conn, caller: Caller) -> list[Record]:
+def public_records(subject_id: str, conn: Conn, caller: Caller, audit: Audit) -> list[Record]:
     row = visible_subject(conn, caller, subject_id)
+    audit.subject("records", row)
     return disclosure.public_records(conn, row.subject_id, profile.today())
 
 
@@ -74,8 +79,11 @@ def public_records(subject_id: str, conn: Conn, caller: Caller) -> list[Record]:
     responses=problem_responses(404, 429),
     summary="评价汇总 / Ratings summary",
 )
-def ratings_summary(subject_id: str, conn: Conn, ctx: Ctx, caller: Caller) -> RatingsSummary:
+def ratings_summary(
+    subject_id: str, conn: Conn, ctx: Ctx, caller: Caller, audit: Audit
+) -> RatingsSummary:
     row = visible_subject(conn, caller, subject_id)
+    audit.subject("ratings", row)
     return ratings.summary(conn, row.subject_id, ctx.capabilities.has("evaluation"))
 
 
@@ -86,13 +94,16 @@ def ratings_summary(subject_id: str, conn: Conn, ctx: Ctx, caller: Caller) -> Ra
     responses=problem_responses(404, 429, 501),
     summary="综合信用评价及理由 / Evaluation with its reasons",
 )
-def get_evaluation(subject_id: str, conn: Conn, ctx: Ctx, caller: Caller) -> EvaluationView:
+def get_evaluation(
+    subject_id: str, conn: Conn, ctx: Ctx, caller: Caller, audit: Audit
+) -> EvaluationView:
     if not ctx.capabilities.has("evaluation"):
         raise not_installed("综合信用评价", "evaluation")
     row = visible_subject(conn, caller, subject_id)
     found = evaluation.latest(conn, row.subject_id)
     if found is None:
         raise not_found("评价结果", "evaluation", subject_id)
+    audit.subject("evaluation", row)
     return found
 
 
@@ -103,5 +114,7 @@ def get_evaluation(subject_id: str, conn: Conn, ctx: Ctx, caller: Caller) -> Eva
     responses=problem_responses(401, 403, 404),
     summary="完整信用档案 / Full archive (the subject itself and entitled roles)",
 )
-def get_archive(subject_id: str, conn: Conn, ctx: Ctx, caller: Caller) -> Archive:
-    return profile.archive(conn, archive_subject(conn, caller, subject_id), ctx.capabilities)
+def get_archive(subject_id: str, conn: Conn, ctx: Ctx, caller: Caller, audit: Audit) -> Archive:
+    row = archive_subject(conn, caller, subject_id)
+    audit.read("archive", row.subject_id)
+    return profile.archive(conn, row, ctx.capabilities)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
+from ecredit.web.access_log import AccessLog, Audit
 from ecredit.web.api.deps import Caller, Conn
 from ecredit.web.models import OrderTrace, ProductTrace
 from ecredit.web.problems import not_found, problem_responses
@@ -22,16 +23,18 @@ def may_see_order(caller: Principal, found: OrderTrace) -> bool:
     return caller.subject_id in (found.merchant_id, found.buyer_id)
 
 
-def order_for(conn: Conn, caller: Principal, order_id: str) -> OrderTrace:
+def order_for(conn: Conn, caller: Principal, order_id: str, audit: AccessLog) -> OrderTrace:
+    """Registered under the buyer, the private person whose purchase the trail shows."""
     found = trace.order_trace(conn, order_id)
     if found is None:
         raise not_found("订单", "order", order_id)
     if not may_see_order(caller, found):
         raise forbidden("只有订单当事方和监管部门可查看", "only the parties and regulators")
+    audit.read("trace.order", found.buyer_id)
     return found
 
 
-def product_for(conn: Conn, caller: Principal, gtin: str) -> ProductTrace:
+def product_for(conn: Conn, caller: Principal, gtin: str, audit: AccessLog) -> ProductTrace:
     """Platforms and merchants see the listings that are theirs; regulators see all."""
     listings = [
         p
@@ -41,6 +44,7 @@ def product_for(conn: Conn, caller: Principal, gtin: str) -> ProductTrace:
     ]
     if not listings:
         raise not_found("商品条码", "GTIN", gtin)
+    audit.read("trace.product")
     return trace.product_trace(conn, gtin, listings)
 
 
@@ -51,8 +55,8 @@ def product_for(conn: Conn, caller: Principal, gtin: str) -> ProductTrace:
     responses=problem_responses(401, 403, 404),
     summary="订单全程留痕 / Whole trail of an order, gaps marked",
 )
-def order(order_id: str, conn: Conn, caller: Caller) -> OrderTrace:
-    return order_for(conn, caller, order_id)
+def order(order_id: str, conn: Conn, caller: Caller, audit: Audit) -> OrderTrace:
+    return order_for(conn, caller, order_id, audit)
 
 
 @router.get(
@@ -62,5 +66,5 @@ def order(order_id: str, conn: Conn, caller: Caller) -> OrderTrace:
     responses=problem_responses(401, 403, 404),
     summary="商品条码溯源 / Listings and orders of a GTIN",
 )
-def product(gtin: str, conn: Conn, caller: Caller) -> ProductTrace:
-    return product_for(conn, caller, gtin)
+def product(gtin: str, conn: Conn, caller: Caller, audit: Audit) -> ProductTrace:
+    return product_for(conn, caller, gtin, audit)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
+from ecredit.web.access_log import AccessLog, Audit
 from ecredit.web.api.applications import (
     ObjectionForm,
     RepairForm,
@@ -31,6 +32,7 @@ def archive_page(
     request: Request,
     ctx: Ctx,
     caller: Principal,
+    audit: AccessLog,
     subject_id: str,
     status_code: int = 200,
     **outcome: object,
@@ -38,6 +40,7 @@ def archive_page(
     require_page(caller, *READERS)
     with ctx.engine.connect() as conn:
         row = archive_subject(conn, caller, subject_id)
+        audit.read("archive", row.subject_id)
         found = profile.archive(conn, row, ctx.capabilities)
     return page(
         request,
@@ -52,8 +55,8 @@ def archive_page(
 
 
 @router.get("/archive/{subject_id}", response_class=HTMLResponse)
-def show(request: Request, subject_id: str, ctx: Ctx, caller: Caller) -> HTMLResponse:
-    return archive_page(request, ctx, caller, subject_id)
+def show(request: Request, subject_id: str, ctx: Ctx, caller: Caller, audit: Audit) -> HTMLResponse:
+    return archive_page(request, ctx, caller, audit, subject_id)
 
 
 def _message(request: Request, problem: Problem) -> str:
@@ -66,6 +69,7 @@ async def object_to_record(
     subject_id: str,
     ctx: Ctx,
     caller: Caller,
+    audit: Audit,
     record_id: Annotated[str, Form()],
     grounds_code: Annotated[str, Form(alias="grounds")],
     text: Annotated[str, Form()],
@@ -77,10 +81,10 @@ async def object_to_record(
     except (Problem, ValueError) as exc:
         error = _message(request, exc) if isinstance(exc, Problem) else str(exc)
         return await run_in_threadpool(
-            archive_page, request, ctx, caller, subject_id, 422, error=error
+            archive_page, request, ctx, caller, audit, subject_id, 422, error=error
         )
     return await run_in_threadpool(
-        archive_page, request, ctx, caller, subject_id, 201, objection=filed
+        archive_page, request, ctx, caller, audit, subject_id, 201, objection=filed
     )
 
 
@@ -90,6 +94,7 @@ async def apply_for_repair(
     subject_id: str,
     ctx: Ctx,
     caller: Caller,
+    audit: Audit,
     record_id: Annotated[str, Form()],
     evidence: Annotated[str, Form()],
     obligations_fulfilled: Annotated[bool, Form()] = False,
@@ -107,8 +112,8 @@ async def apply_for_repair(
     except (Problem, ValueError) as exc:
         error = _message(request, exc) if isinstance(exc, Problem) else str(exc)
         return await run_in_threadpool(
-            archive_page, request, ctx, caller, subject_id, 422, error=error
+            archive_page, request, ctx, caller, audit, subject_id, 422, error=error
         )
     return await run_in_threadpool(
-        archive_page, request, ctx, caller, subject_id, 201, repair=filed
+        archive_page, request, ctx, caller, audit, subject_id, 201, repair=filed
     )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ecredit.web import bulletin, documents, snapshots
+from ecredit.web.access_log import Audit
 from ecredit.web.api.deps import Caller, Conn, Ctx
 from ecredit.web.api.statistics import MONTH, indicator_named
 from ecredit.web.i18n import language
@@ -44,6 +45,7 @@ def drill(
     conn: Conn,
     ctx: Ctx,
     caller: Caller,
+    audit: Audit,
     indicator: Annotated[str, Query(max_length=64)],
     key: Annotated[str, Query(max_length=200)],
     month: Annotated[str, Query(pattern=MONTH)],
@@ -51,6 +53,7 @@ def drill(
     require_page(caller, *REGULATORS)
     found = indicator_named(ctx, indicator)
     rows = statistics.drill(conn, found, key, month)
+    audit.read("statistics.drill")
     return page(
         request,
         "console_drill.html",
@@ -69,11 +72,13 @@ def queues(
     conn: Conn,
     ctx: Ctx,
     caller: Caller,
+    audit: Audit,
     workflow: Annotated[str, Query(max_length=32)] = "detection_case",
 ) -> HTMLResponse:
     require_page(caller, *REGULATORS)
     if workflow not in governance.QUEUES:
         raise not_found("工作队列", "queue", workflow)
+    audit.read(f"queue.{workflow}")
     installed = ctx.capabilities.has("governance")
     return page(
         request,

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ecredit.web import documents
 from ecredit.web import reports as report_documents
+from ecredit.web.access_log import Audit
 from ecredit.web.accounts import authenticate
 from ecredit.web.api import reports as report_api
 from ecredit.web.api.badges import check_token, describe
@@ -46,9 +47,10 @@ def search(
 
 @router.get("/subjects/{subject_id}", response_class=HTMLResponse)
 def subject_page(
-    request: Request, subject_id: str, conn: Conn, ctx: Ctx, caller: Caller
+    request: Request, subject_id: str, conn: Conn, ctx: Ctx, caller: Caller, audit: Audit
 ) -> HTMLResponse:
     row = visible_subject(conn, caller, subject_id)
+    audit.subject("profile", row)
     return page(
         request,
         "subject.html",
@@ -61,37 +63,42 @@ def subject_page(
 
 @router.get("/subjects/{subject_id}/ratings", response_class=HTMLResponse)
 def ratings_partial(
-    request: Request, subject_id: str, conn: Conn, ctx: Ctx, caller: Caller
+    request: Request, subject_id: str, conn: Conn, ctx: Ctx, caller: Caller, audit: Audit
 ) -> HTMLResponse:
     row = visible_subject(conn, caller, subject_id)
+    audit.subject("ratings", row)
     summary = ratings.summary(conn, row.subject_id, ctx.capabilities.has("evaluation"))
     return page(request, "ratings_partial.html", caller, ratings=summary)
 
 
 @router.post("/subjects/{subject_id}/report")
 def issue_report(
-    subject_id: str, ctx: Ctx, caller: Caller, scope: Annotated[Scope, Form()] = Scope.PUBLIC
+    subject_id: str,
+    ctx: Ctx,
+    caller: Caller,
+    audit: Audit,
+    scope: Annotated[Scope, Form()] = Scope.PUBLIC,
 ) -> RedirectResponse:
-    report_no = report_api.issue_report(ctx, caller, subject_id, scope)
+    report_no = report_api.issue_report(ctx, caller, subject_id, scope, audit)
     return RedirectResponse(f"/reports/{report_no}", status_code=303)
 
 
 @router.get("/reports/{report_no}.pdf")
-def report_pdf(report_no: str, conn: Conn, caller: Caller) -> Response:
-    return report_api.pdf(report_no, conn, caller)
+def report_pdf(report_no: str, conn: Conn, caller: Caller, audit: Audit) -> Response:
+    return report_api.pdf(report_no, conn, caller, audit)
 
 
 @router.get("/reports/{report_no}.json")
-def report_json(report_no: str, conn: Conn, caller: Caller) -> Response:
-    return report_api.json_twin(report_no, conn, caller)
+def report_json(report_no: str, conn: Conn, caller: Caller, audit: Audit) -> Response:
+    return report_api.json_twin(report_no, conn, caller, audit)
 
 
 @router.get("/reports/{report_no}", response_class=HTMLResponse)
 def report_page(
-    request: Request, report_no: str, conn: Conn, ctx: Ctx, caller: Caller
+    request: Request, report_no: str, conn: Conn, ctx: Ctx, caller: Caller, audit: Audit
 ) -> HTMLResponse:
     entry = report_api.entry_or_404(conn, report_no)
-    report_api.may_download(caller, conn, entry)
+    report_api.may_download(caller, conn, entry, audit)
     url = report_documents.verify_url(ctx.settings, report_no)
     return page(
         request,
@@ -240,12 +247,13 @@ def trace_page(
     request: Request,
     conn: Conn,
     caller: Caller,
+    audit: Audit,
     order: Annotated[str, Query(max_length=64)] = "",
     gtin: Annotated[str, Query(max_length=14)] = "",
 ) -> HTMLResponse:
     require_page(caller, *TRACE_ROLES)
-    order_trace = order_for(conn, caller, order) if order else None
-    product_trace = product_for(conn, caller, gtin) if gtin and not order else None
+    order_trace = order_for(conn, caller, order, audit) if order else None
+    product_trace = product_for(conn, caller, gtin, audit) if gtin and not order else None
     return page(
         request,
         "trace.html",
