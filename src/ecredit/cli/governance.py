@@ -1,8 +1,9 @@
 """Governance commands: calendar, lists and measures, objections, repair, commitments,
 complaints, warnings and retention — thin wrappers over `ecredit.governance.services`.
 
-Steps that change a record re-evaluate the subject. Until the evaluation port is wired in
-here, they pass no evaluator, which queues the subject for the next evaluation run.
+Steps that change a record re-evaluate the subject. A full evaluation is a batch over every
+subject, too heavy for one step, so they pass no evaluator: the subject is queued, and the next
+`ecredit evaluate run` answers the queue (`services.note_scores`).
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from rich.table import Table
 
 from ecredit.cli.common import EXIT_UNUSABLE, DbOption, console, err_console
 from ecredit.governance import services
-from ecredit.governance.clocks import deadline
+from ecredit.governance.clocks import deadline, stored_deadline_note
 from ecredit.governance.lists import Decision, ListEntry
 from ecredit.governance.model import CHINA, WorkflowError, china_date, utc_now
-from ecredit.governance.policy import load_policy
+from ecredit.governance.policy import Label, load_policy
 from ecredit.governance.ports import DetectionCase
-from ecredit.governance.workdays import CalendarNotCovered, add_workdays
+from ecredit.governance.workdays import CalendarNotCovered, count_workdays
 from ecredit.storage import governance as store
 from ecredit.storage.database import connect, migrate
 
@@ -75,6 +76,18 @@ def _table(title: str, headers: Iterable[str], rows: Iterable[Iterable[Any]]) ->
     console.print(table)
 
 
+def _due(day: date | None, note: Label | None) -> str | date | None:
+    """A deadline cell: the date, with the provisional warning under it when it has one."""
+    return day if day is None or note is None else f"{day}\n{note.zh}"
+
+
+def _explain_provisional(notes: Iterable[Label | None]) -> None:
+    """Spell out each provisional warning of a table once, in both languages, on stderr, so
+    a clerk sees it and a script reading the table is not disturbed."""
+    for note in dict.fromkeys(n for n in notes if n is not None):
+        err_console.print(f"[yellow]{note.zh} / {note.en}[/yellow]")
+
+
 # --- calendar -------------------------------------------------------------------------------
 
 calendar_app = typer.Typer(help="工作日历与法定时限 / working-day calendar and legal clocks")
@@ -86,8 +99,13 @@ def add_workdays_command(
     start: Annotated[str, typer.Argument(help="起算日期 / start date, YYYY-MM-DD")],
     n: Annotated[int, typer.Argument(help="工作日数 / working days")],
 ) -> None:
-    """打印起算日后第 N 个工作日 / Print the date N working days after DATE (ISO)."""
-    console.print(add_workdays(_day(start), n).isoformat())
+    """打印起算日后第 N 个工作日 / Print the date N working days after DATE (ISO).
+
+    A date counted over a year whose holiday notice is not yet known is provisional: the
+    warning goes to stderr, so stdout stays the bare date."""
+    counted = count_workdays(_day(start), n)
+    console.print(counted.day.isoformat())
+    _explain_provisional([counted.note])
 
 
 @calendar_app.command("deadlines")
@@ -96,12 +114,16 @@ def deadlines_command(
     start: Annotated[str, typer.Argument(help="起算日期 / start date, YYYY-MM-DD")],
 ) -> None:
     """列出自该日起算的全部法定时限 / Every legal clock started on DATE."""
-    rows = []
+    rows, notes = [], []
     for name in load_policy().clocks:
         d = deadline(name, _day(start))
-        rows.append((d.zh, name, d.due_on, d.extended_to, f"{d.source} [{d.confidence}]"))
+        due = _due(d.due_on, d.note_for(d.due_on))
+        extended = None if d.extended_to is None else _due(d.extended_to, d.note_for(d.extended_to))
+        rows.append((d.zh, name, due, extended, f"{d.source} [{d.confidence}]"))
+        notes.append(d.note_for(d.extended_to or d.due_on))
     headers = ("时限 clock", "代码 code", "届满 due", "延长至 extended", "依据 source")
     _table(f"法定时限 / clocks from {start}", headers, rows)
+    _explain_provisional(notes)
 
 
 # --- lists and measures ----------------------------------------------------------------------
@@ -251,6 +273,8 @@ objections_app = typer.Typer(help="异议处理 / objections")
 
 
 def _print_objections(found: Iterable[Any]) -> None:
+    found = list(found)
+    notes = [o.deadlines.note_for(o.answer_due) for o in found]
     rows = [
         (
             o.objection_id,
@@ -258,11 +282,11 @@ def _print_objections(found: Iterable[Any]) -> None:
             o.filed_by,
             o.grounds,
             o.deadlines.profile,
-            o.answer_due,
+            _due(o.answer_due, note),
             o.state,
             o.answer,
         )
-        for o in found
+        for o, note in zip(found, notes, strict=True)
     ]
     headers = (
         "编号 id",
@@ -275,6 +299,7 @@ def _print_objections(found: Iterable[Any]) -> None:
         "答复 answer",
     )
     _table("异议 / objections", headers, rows)
+    _explain_provisional(notes)
 
 
 @objections_app.command("file")
@@ -333,9 +358,21 @@ repair_app = typer.Typer(help="信用修复 / credit repair")
 
 
 def _print_repairs(found: Iterable[Any]) -> None:
-    rows = [
-        (a.application_id, a.record_id, a.commitment_id, a.decide_by, a.state, a.answer)
+    found = list(found)
+    notes = [
+        stored_deadline_note("repair_decision", china_date(a.applied_at), a.decide_by)
         for a in found
+    ]
+    rows = [
+        (
+            a.application_id,
+            a.record_id,
+            a.commitment_id,
+            _due(a.decide_by, note),
+            a.state,
+            a.answer,
+        )
+        for a, note in zip(found, notes, strict=True)
     ]
     headers = (
         "编号 id",
@@ -346,6 +383,7 @@ def _print_repairs(found: Iterable[Any]) -> None:
         "答复 answer",
     )
     _table("信用修复 / repair", headers, rows)
+    _explain_provisional(notes)
 
 
 @repair_app.command("apply")
@@ -496,8 +534,10 @@ def complaints_compensate(
 def complaints_overdue(on: OnDate = None, db: DbOption = None) -> None:
     """超期未办的投诉举报 / Complaints past a handling deadline."""
     found = services.overdue_complaints(_engine(db), _day(on))
-    rows = [(c.complaint_id, c.target_id, d.zh, d.due_on) for c, late in found for d in late]
+    late = [(c, d, d.note_for(d.due_on)) for c, ds in found for d in ds]
+    rows = [(c.complaint_id, c.target_id, d.zh, _due(d.due_on, note)) for c, d, note in late]
     _table("超期 / overdue", ("编号 id", "被投诉 target", "时限 clock", "届满 due"), rows)
+    _explain_provisional(note for _, _, note in late)
 
 
 @complaints_app.command("surges")

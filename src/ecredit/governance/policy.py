@@ -65,8 +65,50 @@ class YearSupplement(_Strict):
     workdays: frozenset[date] = frozenset()
 
 
+SOLAR_TERMS = frozenset(
+    {
+        *("小寒", "大寒", "立春", "雨水", "惊蛰", "春分", "清明", "谷雨"),
+        *("立夏", "小满", "芒种", "夏至", "小暑", "大暑", "立秋", "处暑"),
+        *("白露", "秋分", "寒露", "霜降", "立冬", "小雪", "大雪", "冬至"),
+    }
+)
+
+MonthDay = Annotated[str, Field(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")]
+# Lunar months have 29 or 30 days, so "30" would not exist in some years: the last day of the
+# year is named `eve` (除夕) instead, and other lunar days stop at 29.
+LunarDay = Annotated[str, Field(pattern=r"^(eve|(0[1-9]|1[0-2])-(0[1-9]|1\d|2\d))$")]
+
+
+class StatutoryHoliday(_Strict):
+    """One festival of 全国年节及纪念日放假办法 Art.2, as days of the Gregorian calendar
+    (`solar`, MM-DD), of the lunar calendar (`lunar`, MM-DD or `eve` for 农历除夕) or a solar
+    term (`solar_term`, e.g. 清明)."""
+
+    zh: str
+    en: str
+    solar: tuple[MonthDay, ...] = ()
+    lunar: tuple[LunarDay, ...] = ()
+    solar_term: str | None = None
+
+    @model_validator(mode="after")
+    def _days_exist(self) -> StatutoryHoliday:
+        if not (self.solar or self.lunar or self.solar_term):
+            raise ValueError(f"statutory holiday {self.zh}: no days given")
+        if self.solar_term is not None and self.solar_term not in SOLAR_TERMS:
+            raise ValueError(f"statutory holiday {self.zh}: unknown solar term {self.solar_term}")
+        for md in self.solar:
+            date.fromisoformat(f"2000-{md}")  # 2000 is a leap year: only impossible days fail
+        return self
+
+
+class StatutoryHolidays(Sourced):
+    in_force_from: int
+    holidays: tuple[StatutoryHoliday, ...]
+
+
 class CalendarPolicy(_Strict):
     supplements: dict[int, YearSupplement] = {}
+    statutory_holidays: StatutoryHolidays | None = None
 
 
 class Label(_Strict):

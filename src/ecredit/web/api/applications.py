@@ -13,7 +13,9 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from ecredit.governance.model import WorkflowError
+from ecredit.governance import policy
+from ecredit.governance.clocks import stored_deadline_note
+from ecredit.governance.model import WorkflowError, china_date
 from ecredit.governance.policy import load_policy
 from ecredit.governance.services.objections import file_objection
 from ecredit.governance.services.repair import apply_for_repair
@@ -33,11 +35,18 @@ class ObjectionForm(BaseModel):
     text: str = Field(min_length=5, max_length=2000)
 
 
+PROVISIONAL_DOC = (
+    "暂定：期限计入了国务院尚未公布节假日安排的年份，公布后须复核 / provisional: the deadline "
+    "counts days of a year whose holiday arrangements are not yet published; re-check it then"
+)
+
+
 class ObjectionFiled(BaseModel):
     objection_id: str
     record_id: str
     state: str
     answer_by: date
+    provisional: Label | None = Field(default=None, description=PROVISIONAL_DOC)
 
 
 class RepairForm(BaseModel):
@@ -52,6 +61,7 @@ class RepairFiled(BaseModel):
     record_id: str
     state: str
     decide_by: date
+    provisional: Label | None = Field(default=None, description=PROVISIONAL_DOC)
     unmet: list[Label]
     """Conditions not yet met; the authority will refuse while any remains."""
 
@@ -70,6 +80,10 @@ def own_record(ctx: Ctx, caller: Principal, record_id: str) -> None:
         raise not_found("信用记录", "record", record_id)
     if owner != caller.subject_id:
         raise forbidden("只能对本主体的记录提出申请", "only for your own records")
+
+
+def _label(note: policy.Label | None) -> Label | None:
+    return None if note is None else Label(zh=note.zh, en=note.en)
 
 
 def refused(exc: WorkflowError) -> Problem:
@@ -94,6 +108,7 @@ def object_to(ctx: Ctx, caller: Principal, form: ObjectionForm) -> ObjectionFile
         record_id=filed.record_id,
         state=filed.state,
         answer_by=filed.deadlines.answer_by,
+        provisional=_label(filed.deadlines.note_for(filed.deadlines.answer_by)),
     )
 
 
@@ -115,6 +130,11 @@ def apply_repair(ctx: Ctx, caller: Principal, form: RepairForm) -> RepairFiled:
         record_id=application.record_id,
         state=application.state,
         decide_by=application.decide_by,
+        provisional=_label(
+            stored_deadline_note(
+                "repair_decision", china_date(application.applied_at), application.decide_by
+            )
+        ),
         unmet=[Label(zh=p.zh, en=p.en) for p in unmet],
     )
 
