@@ -13,7 +13,9 @@ import sqlalchemy as sa
 from ecredit.governance import services, warnings
 from ecredit.governance.model import WorkflowError
 from ecredit.governance.ports import Score
+from ecredit.governance.services.evaluation import latest_score
 from ecredit.governance.verification import VerificationState, change_deadlines
+from ecredit.storage import governance as store
 from tests.governance.conftest import MERCHANT, RecordScore, at
 
 
@@ -146,3 +148,35 @@ def test_identity_change_clocks() -> None:
 def test_verification_of_unknown_subject_is_refused(world: sa.Engine) -> None:
     with pytest.raises(KeyError):
         services.record_verification(world, "nobody", True, "x", "y")
+
+
+def _run(world: sa.Engine, scores: list[Score], day: date) -> int:
+    return services.note_scores(world, scores, f"run {day}", at(day))
+
+
+def _evaluated_events(world: sa.Engine) -> list[float]:
+    with world.connect() as conn:
+        case = store.load_case(conn, "evaluation", MERCHANT)
+    return [] if case is None else [e.data["score"] for e in case.events if e.name == "evaluated"]
+
+
+def test_batch_scores_answer_the_queue_keep_only_moves_and_warn_on_drops(
+    world: sa.Engine,
+) -> None:
+    services.reevaluate(world, None, MERCHANT, "objection O1", at(date(2025, 3, 1)))
+    assert services.pending_reevaluations(world) == [MERCHANT]
+    assert _run(world, [_score(800)], date(2025, 3, 2)) == 0
+    assert services.pending_reevaluations(world) == []
+    assert _run(world, [_score(800, date(2025, 3, 3))], date(2025, 3, 3)) == 0
+    assert _evaluated_events(world) == [800]
+    assert _run(world, [_score(760, date(2025, 3, 4))], date(2025, 3, 4)) == 0
+    assert _run(world, [_score(700, date(2025, 3, 5))], date(2025, 3, 5)) == 1
+    assert _evaluated_events(world) == [800, 760, 700]
+    (warning,) = services.list_warnings(world, MERCHANT, "score_drop")
+    assert "760 → 700" in warning.zh
+    with world.connect() as conn:
+        assert latest_score(conn, MERCHANT) == _score(700, date(2025, 3, 5))
+    services.reevaluate(world, None, MERCHANT, "repair R1", at(date(2025, 3, 6)))
+    _run(world, [_score(700, date(2025, 3, 7))], date(2025, 3, 7))
+    assert services.pending_reevaluations(world) == []
+    assert _evaluated_events(world) == [800, 760, 700, 700]

@@ -23,7 +23,12 @@ from ecredit.governance.services.complaints import (
     reported_party_view,
     scan_complaint_surges,
 )
-from ecredit.governance.services.evaluation import note_score, pending_reevaluations, reevaluate
+from ecredit.governance.services.evaluation import (
+    note_score,
+    note_scores,
+    pending_reevaluations,
+    reevaluate,
+)
 from ecredit.governance.services.lists import (
     close_expired,
     decide_listing,
@@ -92,6 +97,7 @@ __all__ = [
     "listings",
     "measures_for",
     "note_score",
+    "note_scores",
     "overdue_complaints",
     "pending_reevaluations",
     "propose_listings",

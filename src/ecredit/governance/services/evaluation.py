@@ -7,12 +7,13 @@ moving with the records that moved it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 import sqlalchemy as sa
 
 from ecredit.governance import warnings
-from ecredit.governance.model import Event, china_date
+from ecredit.governance.model import Case, Event, china_date
 from ecredit.governance.ports import Evaluator, Score
 from ecredit.governance.services.common import EVALUATION, SYSTEM, moment
 from ecredit.governance.services.warnings import raise_alert
@@ -29,15 +30,29 @@ def _store(conn: sa.Connection, subject_id: str, event: Event) -> None:
         store.append(conn, EVALUATION, subject_id, event)
 
 
-def latest_score(conn: sa.Connection, subject_id: str) -> Score | None:
-    case = store.load_case(conn, EVALUATION, subject_id)
+def _last_scored(case: Case | None) -> Score | None:
     scored = [] if case is None else [e for e in case.events if e.name == "evaluated"]
-    if not scored:
+    if case is None or not scored:
         return None
     d = scored[-1].data
     return Score(
-        subject_id, d["score"], d["grade"], date.fromisoformat(d["as_of"]), d["model_version"]
+        case.case_id, d["score"], d["grade"], date.fromisoformat(d["as_of"]), d["model_version"]
     )
+
+
+def latest_score(conn: sa.Connection, subject_id: str) -> Score | None:
+    return _last_scored(store.load_case(conn, EVALUATION, subject_id))
+
+
+def _evaluated(score: Score, trigger: str, at: datetime) -> Event:
+    data = {
+        "score": score.score,
+        "grade": score.grade,
+        "as_of": score.as_of.isoformat(),
+        "model_version": score.model_version,
+        "trigger": trigger,
+    }
+    return Event("evaluated", at, SYSTEM, data)
 
 
 def note_score(
@@ -46,17 +61,9 @@ def note_score(
     """Keep a score and raise a score-drop warning against the previous one; returns the
     previous score."""
     at = moment(now)
-    data = {
-        "score": score.score,
-        "grade": score.grade,
-        "as_of": score.as_of.isoformat(),
-        "model_version": score.model_version,
-        "trigger": trigger,
-    }
-    event = Event("evaluated", at, SYSTEM, data)
     with engine.begin() as conn:
         previous = latest_score(conn, score.subject_id)
-        _store(conn, score.subject_id, event)
+        _store(conn, score.subject_id, _evaluated(score, trigger, at))
         if (alert := warnings.score_drop(previous, score)) is not None:
             raise_alert(conn, alert, at)
     return previous
@@ -86,3 +93,37 @@ def pending_reevaluations(engine: sa.Engine) -> list[str]:
     with engine.connect() as conn:
         cases = store.load_cases(conn, EVALUATION)
     return [c.case_id for c in cases if c.events[-1].name == "requested"]
+
+
+def _moved(previous: Score | None, score: Score) -> bool:
+    return previous is None or (previous.score, previous.grade, previous.model_version) != (
+        score.score,
+        score.grade,
+        score.model_version,
+    )
+
+
+def note_scores(
+    engine: sa.Engine, scores: Iterable[Score], trigger: str, now: datetime | None = None
+) -> int:
+    """Hand a batch evaluation run's scores to governance; returns the score-drop alerts raised.
+
+    This is where queued re-evaluations are answered and where list criteria and the score-drop
+    rule get the scores they compare against. A subject's score is kept only when it moved
+    (score, grade or model) or a re-evaluation was queued for it, so the archive shows the score
+    changing with the records rather than one event per subject per run.
+    """
+    at = moment(now)
+    raised = 0
+    with engine.begin() as conn:
+        cases = {c.case_id: c for c in store.load_cases(conn, EVALUATION)}
+        for score in scores:
+            case = cases.get(score.subject_id)
+            previous = _last_scored(case)
+            queued = case is not None and case.events[-1].name == "requested"
+            if not (queued or _moved(previous, score)):
+                continue
+            _store(conn, score.subject_id, _evaluated(score, trigger, at))
+            if (alert := warnings.score_drop(previous, score)) is not None:
+                raised += raise_alert(conn, alert, at)
+    return raised
