@@ -17,7 +17,7 @@ supplements, so they keep describing a year without a notice after either is upd
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import chinese_calendar
 import pytest
@@ -26,8 +26,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from ecredit.cli.governance import calendar_app
-from ecredit.governance import clocks, workdays
+from ecredit.governance import clocks, repair, workdays
 from ecredit.governance.clocks import deadline, objection_deadlines, stored_deadline_note
+from ecredit.governance.model import Case, Event
 from ecredit.governance.policy import CalendarPolicy, Label, YearSupplement, load_policy
 from ecredit.governance.workdays import (
     CalendarNotCovered,
@@ -220,3 +221,30 @@ def test_a_count_lands_on_a_working_day_and_grows_with_n(start: date, n: int) ->
     if n:
         assert is_workday(counted.day, NO_NOTICE)
     assert counted.provisional_years == {d.year for d in span if d.year >= 2027}
+
+
+def test_a_repair_deadline_filed_before_the_notice_moves_with_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    filed = datetime(2027, 2, 4, 2, tzinfo=UTC)
+    stored = date(2027, 2, 11)  # counted on the provisional calendar when it was filed
+    event = Event(
+        "applied",
+        filed,
+        "M1",
+        {
+            "commitment_id": None,
+            "obligations_fulfilled": True,
+            "evidence": "已整改",
+            "decide_by": stored.isoformat(),
+            "record_type": "PLT02",
+        },
+    )
+    case = Case("repair", "RP1", "M1", None, "R1", (event,))
+    with_notice = POLICY.model_copy(
+        update={"calendar": CalendarPolicy(supplements={2027: NOTICE_2027})}
+    )
+    for policy, expected in ((POLICY, stored), (with_notice, date(2027, 2, 16))):
+        for module in (workdays, clocks):
+            monkeypatch.setattr(module, "load_policy", lambda policy=policy: policy)
+        assert repair.replay(case).decide_by == expected

@@ -144,6 +144,10 @@ def decide(
 
 
 def replay(case: Case) -> RepairApplication:
+    """The application as its events leave it. The decision deadline is counted again from the
+    filing date rather than read back: one filed before a year's holiday notice was known was
+    stored on the provisional calendar, and the notice, once added, must move it (objection
+    and complaint clocks are recounted the same way). The event keeps what was shown then."""
     first, *rest = case.events
     assert case.record_id is not None
     d = first.data
@@ -155,7 +159,7 @@ def replay(case: Case) -> RepairApplication:
         commitment_id=d["commitment_id"],
         obligations_fulfilled=d["obligations_fulfilled"],
         evidence=d["evidence"],
-        decide_by=date.fromisoformat(d["decide_by"]),
+        decide_by=due("repair_decision", china_date(first.at)),
         history=(first,),
     )
     for event in rest:
