@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cached_property
 from pathlib import Path
 
@@ -22,9 +22,13 @@ from typer.testing import CliRunner
 from ecredit.cli.exchange import audit_app, consents_app, exchange_app
 from ecredit.exchange.node import NodeIdentity, init_node, load_node
 from ecredit.exchange.peers import add_peer
+from ecredit.governance import services
+from ecredit.governance.lists import Decision
+from ecredit.governance.model import china_date, utc_now
 from ecredit.ingest.pipeline import ingest_file
 from ecredit.privacy.keys import KeyRing, load_keyring
 from ecredit.storage.database import connect, migrate
+from ecredit.storage.evaluations import evaluation_result, evaluation_run
 from ecredit.storage.tables import record_status
 from tests.ingest import world
 
@@ -72,6 +76,8 @@ CORRECTION = RECORDS[0] | {
     "supersedes": "R1",
 }
 CLIS = ("exchange", "audit", "keys", "consents")
+AS_OF = date(2026, 9, 30)
+MODEL = "2026.1"
 
 
 @dataclass
@@ -140,6 +146,77 @@ def set_status(node: Node, record_id: str, status: str, reason: str) -> None:
                 actor=f"officer@{node.node_id}",
                 reason=reason,
             )
+        )
+
+
+def propose_black_list(node: Node, subject_id: str) -> str:
+    """R1 (serious, on display) meets the black list's first criterion."""
+    (entry,) = services.propose_listings(node.engine, subject_id, f"system@{node.node_id}")
+    return entry.entry_id
+
+
+def black_list(node: Node, subject_id: str) -> str:
+    """A listing through its whole workflow: proposed, decided, published, a measure executed."""
+    entry_id = propose_black_list(node, subject_id)
+    officer = f"officer@{node.node_id}"
+    today = china_date(utc_now())
+    decision = Decision(
+        "某市市场监督管理局", "发改财金〔2016〕2794号 §十九", "某市监〔2026〕7号", today
+    )
+    services.decide_listing(node.engine, entry_id, decision, officer)
+    services.publish_listing(node.engine, entry_id, officer)
+    services.report_execution(
+        node.engine, entry_id, "shield_shop", "platform", "工单 2026-17 / ticket 2026-17", officer
+    )
+    return entry_id
+
+
+def lift_after_repair(node: Node, entry_id: str) -> None:
+    services.remove_listing(
+        node.engine,
+        entry_id,
+        "repair",
+        "信用修复决定 2026-015 / repair decision 2026-015",
+        f"officer@{node.node_id}",
+    )
+
+
+def evaluate(
+    node: Node, scores: dict[str, tuple[float, str, str]], as_of: date = AS_OF, model: str = MODEL
+) -> None:
+    """What `ecredit evaluate run` stores — subject → (score, grade, risk class) — without
+    computing it from a world."""
+    now = datetime.now(UTC)
+    with node.engine.begin() as conn:
+        run_id = conn.execute(
+            evaluation_run.insert().values(
+                model_version=model,
+                grades_version=model,
+                ratings_version=model,
+                as_of=as_of,
+                engine="duckdb",
+                source="test",
+                started_at=now,
+                finished_at=now,
+                subjects=len(scores),
+            )
+        ).inserted_primary_key[0]
+        conn.execute(
+            evaluation_result.insert(),
+            [
+                {
+                    "run_id": run_id,
+                    "subject_id": subject_id,
+                    "subject_type": "merchant",
+                    "score": score,
+                    "grade": grade,
+                    "risk_class": risk_class,
+                    "overrides": "",
+                    "reasons_zh": "负面信用记录；投诉率",
+                    "reasons_en": "Negative credit records; Complaint rate",
+                }
+                for subject_id, (score, grade, risk_class) in scores.items()
+            ],
         )
 
 

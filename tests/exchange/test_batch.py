@@ -9,9 +9,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from ecredit.audit.log import canonical
 from ecredit.exchange.batch import BatchRejected, open_batch, schema, seal
 from ecredit.exchange.node import NodeIdentity, init_node
-from ecredit.exchange.objects import Cursor, make_object
+from ecredit.exchange.objects import EVALUATIONS, Cursor, make_object
 from ecredit.exchange.peers import Peer
 from ecredit.exchange.policy import load_exchange_policy
 from ecredit.privacy.classes import is_protected
@@ -55,7 +56,10 @@ def exported_fields(kind: Kind) -> set[str]:
     }
 
 
-@pytest.mark.parametrize(("kind", "definition"), [(SUBJECTS, "subject"), (RECORDS, "record")])
+@pytest.mark.parametrize(
+    ("kind", "definition"),
+    [(SUBJECTS, "subject"), (RECORDS, "record"), (EVALUATIONS, "evaluation")],
+)
 def test_schema_describes_exactly_what_the_kinds_export(kind: Kind, definition: str) -> None:
     spec = schema()["$defs"][definition]
     assert set(spec["properties"]) == exported_fields(kind) == set(spec["required"])
@@ -111,3 +115,92 @@ def test_wire_form_is_canonical_json(node: NodeIdentity) -> None:
     pretty = json.dumps(json.loads(raw), indent=2, ensure_ascii=False).encode()
     with pytest.raises(BatchRejected, match="canonical"):
         open_batch(pretty, trusted(node))
+
+
+EVALUATION = {
+    "subject_id": "M2",
+    "model_version": "2026.1",
+    "as_of": "2026-09-30",
+    "score": "688.00",
+    "grade": "A",
+    "risk_class": "B",
+    "reasons_zh": "投诉率",
+    "reasons_en": "Complaint rate",
+}
+PROPOSAL = {
+    "entry_id": "L1",
+    "list": "black_list",
+    "subject_id": "M2",
+    "status": "proposed",
+    "proposed_on": "2026-05-01",
+    "reasons": [
+        {
+            "criterion": "record",
+            "zh": "公示中的严重失信记录",
+            "en": "Serious dishonesty record on display",
+            "record_ids": ["R1"],
+            "case_ids": [],
+        }
+    ],
+    "decided_by": None,
+    "legal_basis": None,
+    "document_no": None,
+    "decided_on": None,
+    "ends_on": None,
+    "published_on": None,
+    "ended_on": None,
+    "end_cause": None,
+    "end_reason": None,
+    "measures_executed": [],
+}
+
+
+def resealed(node: NodeIdentity, raw: bytes, **changes: object) -> bytes:
+    """A batch with envelope fields changed and signed again by the same node."""
+    envelope = {k: v for k, v in json.loads(raw).items() if k != "signature"} | changes
+    envelope["signature"] = {"alg": "Ed25519", "value": node.sign(canonical(envelope))}
+    return canonical(envelope)
+
+
+def test_a_listing_and_an_evaluation_open(node: NodeIdentity) -> None:
+    objects = [
+        make_object("list_entry", "L1", node.node_id, NOW, PROPOSAL),
+        make_object("evaluation", "M2/2026.1/2026-09-30", node.node_id, NOW, EVALUATION),
+    ]
+    envelope, _peer = open_batch(seal(node, 1, "c1.0.0", "c2.3.0.4.1", objects, NOW), trusted(node))
+    assert [o["type"] for o in envelope["objects"]] == ["list_entry", "evaluation"]
+    assert jsonschema.Draft202012Validator(schema()).is_valid(envelope)
+
+
+def test_an_evaluation_id_must_name_its_content(node: NodeIdentity) -> None:
+    objects = [make_object("evaluation", "M2/2026.1/2026-06-30", node.node_id, NOW, EVALUATION)]
+    with pytest.raises(BatchRejected, match=r"objects/0: id .* but its content names"):
+        open_batch(seal(node, 1, "c2.0.0.0.0", "c2.1.0.0.1", objects, NOW), trusted(node))
+
+
+def test_a_decided_listing_must_name_its_decision(node: NodeIdentity) -> None:
+    undecided = PROPOSAL | {"status": "decided"}
+    objects = [make_object("list_entry", "L1", node.node_id, NOW, undecided)]
+    with pytest.raises(BatchRejected, match=r"objects/0/data/\w+: None is not of type 'string'"):
+        open_batch(seal(node, 1, "c2.0.0.0.0", "c2.1.0.1.0", objects, NOW), trusted(node))
+
+
+def test_a_v1_batch_still_opens_but_not_with_list_entries(node: NodeIdentity) -> None:
+    """Receivers upgrade first: a peer still on v1 keeps sending subjects and records."""
+    v1_cursor = {"since": "c1.0.0", "until": "c1.3.0"}
+    v1 = resealed(node, small_batch(node), version=1, cursor=v1_cursor)
+    envelope, _peer = open_batch(v1, trusted(node))
+    assert envelope["version"] == 1
+    v1_shape = {k: PROPOSAL[k] for k in ("entry_id", "list", "subject_id", "status")} | {
+        k: None
+        for k in ("decided_by", "decided_on", "legal_basis", "document_no", "starts_on", "ends_on")
+    }
+    listing = [make_object("list_entry", "L1", node.node_id, NOW, v1_shape)]
+    raw = resealed(node, seal(node, 1, "c1.0.0", "c1.3.0", listing, NOW), version=1)
+    with pytest.raises(BatchRejected, match="list_entry objects are not accepted in format v1"):
+        open_batch(raw, trusted(node))
+
+
+def test_a_newer_format_is_named(node: NodeIdentity) -> None:
+    with pytest.raises(BatchRejected, match="format version 3 is newer than this node reads"):
+        open_batch(resealed(node, small_batch(node), version=3), trusted(node))

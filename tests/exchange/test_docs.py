@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from ecredit.audit.log import canonical
-from ecredit.exchange.batch import open_batch
+from ecredit.exchange.batch import OBJECT_TYPES, VERSION, open_batch
 from ecredit.exchange.peers import Peer
 
 DOC = Path(__file__).parents[2] / "docs" / "exchange.md"
@@ -20,4 +20,5 @@ def test_documented_example_batch_verifies() -> None:
     raw = canonical(json.loads(example))
     envelope, _peer = open_batch(raw, lambda n: Peer(n, key, "platform", "") if n == node else None)
     assert f"{len(raw):,} bytes" in text
-    assert {o["type"] for o in envelope["objects"]} == {"subject", "record", "record_status"}
+    assert envelope["version"] == VERSION
+    assert {o["type"] for o in envelope["objects"]} == set(OBJECT_TYPES)

@@ -20,7 +20,10 @@ from ecredit.exchange.objects import current_cursor
 from ecredit.exchange.peers import add_peer
 from ecredit.exchange.policy import load_exchange_policy
 from ecredit.exchange.view import public_view
-from ecredit.storage.exchange import exchange_conflict
+from ecredit.records.kinds import DataClass
+from ecredit.storage.evaluations import evaluation_result
+from ecredit.storage.exchange import exchange_conflict, exchange_statement
+from ecredit.storage.governance import governance_case
 from tests.exchange import nodes
 from tests.ingest import world
 
@@ -136,3 +139,116 @@ def test_a_batch_naming_records_the_receiver_lacks_is_refused_whole(
     with pytest.raises(BatchRejected, match="unknown record_id R2; import earlier batches first"):
         send(a, b, exported[0])
     assert nodes.snapshot(b.engine, ("access_log", "access_log_head")) == before
+
+
+def held_statements(node: nodes.Node) -> int:
+    held = exchange_statement.c.object_type.in_(("list_entry", "evaluation"))
+    with node.engine.connect() as conn:
+        count = sa.select(sa.func.count()).select_from(exchange_statement).where(held)
+        return conn.execute(count).scalar_one()
+
+
+def shown(node: nodes.Node, key: str) -> list[tuple[str | None, str, str]]:
+    """(origin, id, what changes) of what the node shows: a listing's status, a score."""
+    return [
+        (d["origin"], d.get("entry_id") or d["subject_id"], d.get("status") or d["score"])
+        for d in public_view(node.engine)[key]
+    ]
+
+
+@pytest.fixture
+def listed(tmp_path: Path, db_url: str, second_db_url: str) -> tuple[nodes.Node, nodes.Node, str]:
+    """A platform that black-listed M1 and evaluated M1 and M2; a regulator with the same
+    subjects and its own evaluation of M1."""
+    a = nodes.make_node(tmp_path / "a", "node-a", "platform", db_url)
+    b = nodes.make_node(tmp_path / "b", "node-b", "department", second_db_url)
+    nodes.trust(b, a)
+    nodes.ingest_rows(a, "subjects", world.SUBJECTS)
+    nodes.ingest_rows(a, "records", nodes.RECORDS)
+    entry_id = nodes.black_list(a, "M1")
+    nodes.evaluate(a, {"M1": (512.254, "D", "D"), "M2": (688.0, "A", "B")})
+    nodes.ingest_rows(b, "subjects", world.SUBJECTS)
+    nodes.evaluate(b, {"M1": (430.0, "D", "D")})
+    return a, b, entry_id
+
+
+def test_list_entries_and_evaluations_are_held_as_their_origins_statements(
+    listed: tuple[nodes.Node, nodes.Node, str],
+) -> None:
+    a, b, entry_id = listed
+    first = export_batch(a.engine, a.identity, load_exchange_policy(), None, "b", OPERATOR)
+    assert first is not None
+    report = send(a, b, first[0])
+    assert report.outcomes["held"] == 3 and report.conflicts == 0
+    assert shown(b, "list_entries") == [("node-a", entry_id, "published")]
+    assert shown(b, "evaluations") == [
+        (None, "M1", "430.00"),
+        ("node-a", "M1", "512.25"),
+        ("node-a", "M2", "688.00"),
+    ]
+    with b.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(governance_case)).scalar() == 0
+        assert conn.execute(sa.select(evaluation_result.c.score)).scalars().all() == [430.0]
+
+    held = held_statements(b)
+    again = send(a, b)
+    assert again.outcomes == {"unchanged": again.objects}
+    assert held_statements(b) == held
+
+    with a.engine.connect() as conn:
+        since = current_cursor(conn)
+    nodes.lift_after_repair(a, entry_id)
+    nodes.evaluate(a, {"M1": (560.0, "C", "C")})
+    newer = export_batch(a.engine, a.identity, load_exchange_policy(), since, "b", OPERATOR)
+    assert newer is not None
+    assert send(a, b, newer[0]).outcomes == {"held": 2}
+    assert shown(b, "list_entries") == []
+    assert ("node-a", "M1", "560.00") in shown(b, "evaluations")
+
+    replayed = json.loads(first[0]) | {"sequence": 99}
+    late = send(a, b, reseal(a, replayed))
+    assert late.outcomes["kept"] == 2 and late.conflicts == 2
+    assert ("node-a", "M1", "560.00") in shown(b, "evaluations")
+    lifted = [c for c in conflicts(b) if c.object_type == "list_entry"]
+    assert [json.loads(c.stored_payload)["data"]["end_cause"] for c in lifted] == ["repair"]
+
+
+def test_a_listing_of_a_subject_the_receiver_lacks_is_refused_whole(
+    tmp_path: Path, db_url: str, second_db_url: str
+) -> None:
+    a = nodes.make_node(tmp_path / "a", "node-a", "platform", db_url)
+    b = nodes.make_node(tmp_path / "b", "node-b", "department", second_db_url)
+    nodes.trust(b, a)
+    nodes.ingest_rows(a, "subjects", world.SUBJECTS)
+    nodes.ingest_rows(a, "records", nodes.RECORDS)
+    with a.engine.connect() as conn:
+        since = current_cursor(conn)
+    nodes.black_list(a, "M1")
+    exported = export_batch(a.engine, a.identity, load_exchange_policy(), since, "b", OPERATOR)
+    assert exported is not None
+    before = nodes.snapshot(b.engine, ("access_log", "access_log_head"))
+    with pytest.raises(BatchRejected, match="unknown subject_id M1; import earlier batches first"):
+        send(a, b, exported[0])
+    assert nodes.snapshot(b.engine, ("access_log", "access_log_head")) == before
+
+
+def test_a_proposal_leaves_only_if_the_policy_exports_internal_data(
+    tmp_path: Path, db_url: str
+) -> None:
+    a = nodes.make_node(tmp_path / "a", "node-a", "platform", db_url)
+    nodes.ingest_rows(a, "subjects", world.SUBJECTS)
+    nodes.ingest_rows(a, "records", nodes.RECORDS)
+    with a.engine.connect() as conn:
+        since = current_cursor(conn)
+    entry_id = nodes.propose_black_list(a, "M1")
+    public = load_exchange_policy()
+    assert export_batch(a.engine, a.identity, public, since, "b", OPERATOR) is None
+    internal = public.model_copy(update={"export_classes": [DataClass.PUBLIC, DataClass.INTERNAL]})
+    exported = export_batch(a.engine, a.identity, internal, since, "b", OPERATOR)
+    assert exported is not None
+    (entry,) = json.loads(exported[0])["objects"]
+    assert (entry["type"], entry["id"], entry["data"]["status"]) == (
+        "list_entry",
+        entry_id,
+        "proposed",
+    )

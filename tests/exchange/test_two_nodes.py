@@ -1,5 +1,6 @@
 """Two real node processes on loopback: a platform node and a regulator node exchange records,
-a correction, a repair and a withdrawal; tampered batches are refused and change nothing.
+a correction, a repair and a withdrawal, a black-list entry and evaluations; tampered batches
+are refused and change nothing.
 
 Pushes and pulls run as separate processes against a served node, as operators would run
 them; file imports run in-process, where a separate process would prove nothing more."""
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from ecredit.audit.log import canonical
 from ecredit.exchange.http import (
@@ -24,6 +26,9 @@ from ecredit.exchange.http import (
 )
 from ecredit.exchange.node import init_node
 from ecredit.exchange.view import public_view
+from ecredit.storage.evaluations import evaluation_run
+from ecredit.storage.exchange import exchange_statement
+from ecredit.storage.governance import governance_case
 from tests.exchange import nodes
 from tests.ingest import world
 
@@ -46,6 +51,35 @@ def platform_and_regulator(
 
 def shown_ids(node: nodes.Node) -> list[str]:
     return [r["record_id"] for r in public_view(node.engine)["records"]]
+
+
+def shown_from(node: nodes.Node, origin: str | None) -> dict[str, list[dict]]:
+    """The public view, after checking every listing and evaluation in it came from `origin`."""
+    view = public_view(node.engine)
+    for said in (*view["list_entries"], *view["evaluations"]):
+        assert said.pop("origin") == origin, said
+    return view
+
+
+def held(node: nodes.Node, object_type: str) -> list[dict]:
+    """What the node holds from peers, newest statement last."""
+    query = (
+        sa.select(exchange_statement.c.payload)
+        .where(exchange_statement.c.object_type == object_type)
+        .order_by(exchange_statement.c.id)
+    )
+    with node.engine.connect() as conn:
+        return [json.loads(p) for p in conn.execute(query).scalars()]
+
+
+def local_rows(node: nodes.Node) -> tuple[int, int]:
+    """Listings and evaluation runs of the node's own: what a peer's must never become."""
+    with node.engine.connect() as conn:
+        count = sa.select(sa.func.count())
+        return (
+            conn.execute(count.select_from(governance_case)).scalar_one(),
+            conn.execute(count.select_from(evaluation_run)).scalar_one(),
+        )
 
 
 def test_records_corrections_and_repairs_flow_to_the_regulator(
@@ -79,16 +113,57 @@ def test_records_corrections_and_repairs_flow_to_the_regulator(
     assert audit.exit_code == 0, audit.output
 
 
+def test_a_listing_and_evaluations_flow_to_the_regulator_as_the_platforms(
+    platform_and_regulator: tuple[nodes.Node, nodes.Node],
+) -> None:
+    a, b = platform_and_regulator
+    entry_id = nodes.black_list(a, "M1")
+    nodes.evaluate(a, {"M1": (512.25, "D", "D"), "M2": (688.0, "A", "B")})
+    with nodes.serving(b) as b_url:
+        pushed = nodes.run_cli(a, "exchange", "push", "--to", b_url)
+        assert pushed.returncode == 0, pushed.stderr
+        assert shown_from(b, "platform-a") == shown_from(a, None)
+        (listed,) = public_view(b.engine)["list_entries"]
+        assert (listed["entry_id"], listed["status"], listed["decided_by"]) == (
+            entry_id,
+            "published",
+            "某市市场监督管理局",
+        )
+        assert [m["measure"] for m in listed["measures_executed"]] == ["shield_shop"]
+        assert [(e["subject_id"], e["score"]) for e in public_view(b.engine)["evaluations"]] == [
+            ("M1", "512.25"),
+            ("M2", "688.00"),
+        ]
+
+        nodes.lift_after_repair(a, entry_id)
+        nodes.evaluate(a, {"M1": (601.5, "B", "C")})
+        pushed = nodes.run_cli(a, "exchange", "push", "--to", b_url)
+        assert pushed.returncode == 0, pushed.stderr
+
+    assert shown_from(b, "platform-a") == shown_from(a, None)
+    assert public_view(b.engine)["list_entries"] == []
+    *_, lifted = held(b, "list_entry")
+    assert lifted["origin"] == "platform-a"
+    assert (lifted["data"]["status"], lifted["data"]["end_cause"]) == ("removed", "repair")
+    assert local_rows(b) == (0, 0)
+
+
 def test_reimport_changes_nothing_and_tampered_batches_store_nothing(
     platform_and_regulator: tuple[nodes.Node, nodes.Node],
 ) -> None:
     a, b = platform_and_regulator
+    nodes.black_list(a, "M1")
+    nodes.evaluate(a, {"M1": (512.25, "D", "D"), "M2": (688.0, "A", "B")})
     batch = a.home / "full.json"
     exported = nodes.invoke(a, "exchange", "export", "--out", str(batch))
     assert exported.exit_code == 0, exported.output
+    (person,) = [s for s in world.SUBJECTS if s["subject_id"] == "M2"]
+    for clear in (person["ric"], person["phone"]):
+        assert clear.encode() not in batch.read_bytes()
     first = nodes.invoke(b, "exchange", "import", str(batch))
     assert first.exit_code == 0, first.output
-    assert public_view(b.engine) == public_view(a.engine)
+    assert shown_from(b, "platform-a") == shown_from(a, None)
+    assert [len(held(b, kind)) for kind in ("list_entry", "evaluation")] == [1, 2]
 
     before = nodes.snapshot(b.engine, AUDIT_TABLES)
     again = nodes.invoke(b, "exchange", "import", str(batch))
@@ -99,6 +174,8 @@ def test_reimport_changes_nothing_and_tampered_batches_store_nothing(
     forged = b.home / "forged.json"
     tampered = {
         "modified byte": raw.replace("刷单炒信".encode(), "虚假流量".encode(), 1),
+        "modified score": raw.replace(b'"score":"512.25"', b'"score":"912.25"', 1),
+        "listing lifted": raw.replace(b'"status":"published"', b'"status":"removed"', 1),
         "extra whitespace": raw.replace(b'"sequence":', b'"sequence": ', 1),
         "bad signature": _resigned_by_stranger(raw, b.home / "stranger.json"),
         "truncated": raw[:-1],

@@ -6,7 +6,8 @@ repeats what this node already holds from the same origin. Outcomes:
 - new / updated / replaced — the object changed what this node stores;
 - unchanged — same content, said again by another origin (kept as corroboration);
 - kept — refused in favour of the stored version, and logged as a conflict;
-- held — list entries and evaluations, kept as statements until their workflows consume them;
+- held — a list entry or evaluation, or a newer version of one from the same origin, kept as
+  that origin's statement: it never touches this node's own lists or evaluations;
 - own — this node's own objects coming back through a peer, ignored.
 
 A conflict is decided by source authority (see `policy/exchange.yaml`) and always logged with
@@ -300,6 +301,14 @@ def _existing(conn: sa.Connection, column: sa.Column, values: set[str]) -> set[s
     return found
 
 
+def _require_subjects(run: _Run, items: list[_Item]) -> None:
+    """Whatever names a subject needs it stored here (or earlier in the batch) first."""
+    named = {i.obj["data"]["subject_id"] for i in items}
+    subjects = _existing(run.conn, KIND_TABLES["subjects"].c.subject_id, named)
+    if missing := next((i for i in items if i.obj["data"]["subject_id"] not in subjects), None):
+        raise _unknown(missing, "subject_id")
+
+
 def _apply_kind(run: _Run, items: list[_Item]) -> None:
     """Subjects and records: insert new ones in bulk; decide differing ones by authority."""
     if not items:
@@ -310,10 +319,7 @@ def _apply_kind(run: _Run, items: list[_Item]) -> None:
     key = table.c[kind.key[0]]
     stored = stored_objects(run.conn, object_type, [i.id for i in items], run.identity, run.policy)
     if object_type == "record":
-        named = {i.obj["data"]["subject_id"] for i in items}
-        subjects = _existing(run.conn, KIND_TABLES["subjects"].c.subject_id, named)
-        if missing := next((i for i in items if i.obj["data"]["subject_id"] not in subjects), None):
-            raise _unknown(missing, "subject_id")
+        _require_subjects(run, items)
     new_rows: list[dict[str, Any]] = []
     for item in items:
         columns = kind_columns(kind, item.obj["data"]) | {
@@ -388,16 +394,28 @@ def _apply_status(run: _Run, items: list[_Item]) -> None:
 
 
 def _apply_held(run: _Run, items: list[_Item]) -> None:
-    """Kept as statements until the list and evaluation workflows consume them."""
+    """List entries and evaluations stay their origin's statements: a listing is the deciding
+    authority's act and a score its evaluator's opinion, so nothing here is overwritten and
+    authority does not arbitrate. Each origin's newest version is the one that counts; an
+    older one arriving late is refused and logged, as for a record of the same origin."""
     if not items:
         return
+    _require_subjects(run, items)
     ids = [i.id for i in items]
-    latest = provenance.latest_of(run.conn, items[0].obj["type"], ids, ("held",))
+    latest = provenance.latest_per_origin(run.conn, items[0].obj["type"], ids)
     for item in items:
-        if (seen := latest.get(item.id)) is not None and seen.content_hash == item.digest:
+        seen = latest.get((item.obj["origin"], item.id))
+        if seen is None:
+            _state(run, item, "held")
+        elif seen.content_hash == item.digest:
             run.report.outcomes["unchanged"] += 1
         else:
-            _state(run, item, "held")
+            held = json.loads(seen.payload)
+            outcome, winner, rule = _decide(run, item.obj, held)
+            if outcome == "updated":
+                _state(run, item, "held")
+            else:
+                _conflict(run, item, outcome, held, winner, rule)
 
 
 APPLIERS = {

@@ -4,13 +4,16 @@ A batch travels as the exact RFC 8785 canonical JSON bytes that were signed, so 
 can insist on byte equality: any modified byte either breaks the canonical form or changes a
 value the signature covers. Checks run from cheapest to most specific, and the first failure
 is reported with where it is; nothing is stored before every check has passed.
+
+A published schema version never changes. This node writes the newest and still reads the
+older ones, so receivers can be upgraded before senders.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cache
 from importlib import resources
@@ -23,13 +26,31 @@ from ecredit.audit.log import canonical, iso
 from ecredit.exchange.node import NodeIdentity, signature_valid
 from ecredit.exchange.peers import Peer
 
-FORMAT, VERSION = "ecredit-exchange", 1
-DEFS = ("object_header", "subject", "record", "record_status", "list_entry", "evaluation")
-KEY_FIELDS = {
-    "subject": "subject_id",
-    "record": "record_id",
-    "list_entry": "entry_id",
+FORMAT, VERSION = "ecredit-exchange", 2
+OBJECT_TYPES = ("subject", "record", "record_status", "list_entry", "evaluation")
+DEFS = ("object_header", *OBJECT_TYPES)
+READABLE: dict[int, frozenset[str]] = {
+    1: frozenset({"subject", "record", "record_status"}),
+    2: frozenset(OBJECT_TYPES),
 }
+"""Object types this node accepts in each format version. Version 1 also described list
+entries and evaluations, but no node ever exported them and their v1 shape lacks the
+lifecycle and reasons, so they are refused rather than held in a shape nothing reads."""
+
+
+def evaluation_key(data: Mapping[str, Any]) -> str:
+    """An evaluation has no id of its own: one model's result for a subject on a date is one
+    fact, and a re-run of the same model on the same date is a newer version of it."""
+    return f"{data['subject_id']}/{data['model_version']}/{data['as_of']}"
+
+
+OBJECT_KEYS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "subject": lambda data: data["subject_id"],
+    "record": lambda data: data["record_id"],
+    "list_entry": lambda data: data["entry_id"],
+    "evaluation": evaluation_key,
+}
+"""How an object's id follows from its content; status changes are numbered by their origin."""
 
 
 class BatchRejected(Exception):
@@ -37,8 +58,8 @@ class BatchRejected(Exception):
 
 
 @cache
-def schema() -> dict[str, Any]:
-    text = (resources.files("ecredit.exchange") / "schema" / f"v{VERSION}.json").read_text(
+def schema(version: int = VERSION) -> dict[str, Any]:
+    text = (resources.files("ecredit.exchange") / "schema" / f"v{version}.json").read_text(
         encoding="utf-8"
     )
     return json.loads(text)
@@ -99,36 +120,57 @@ def _parse(raw: bytes) -> dict[str, Any]:
 
 
 @cache
-def _validators() -> dict[str, jsonschema.Draft202012Validator]:
+def _validators(version: int) -> dict[str, jsonschema.Draft202012Validator]:
     """The root and each object definition, each resolving references against the root."""
-    root = jsonschema.Draft202012Validator(schema())
-    return {"": root} | {name: root.evolve(schema=schema()["$defs"][name]) for name in DEFS}
+    root = jsonschema.Draft202012Validator(schema(version))
+    return {"": root} | {name: root.evolve(schema=schema(version)["$defs"][name]) for name in DEFS}
 
 
-def _first_error(validator: str, instance: object, prefix: str) -> None:
-    error = jsonschema.exceptions.best_match(_validators()[validator].iter_errors(instance))
+def _first_error(version: int, validator: str, instance: object, prefix: str) -> None:
+    error = jsonschema.exceptions.best_match(_validators(version)[validator].iter_errors(instance))
     if error is not None:
         where = "/".join([prefix, *(str(p) for p in error.absolute_path)]).strip("/")
         raise BatchRejected(
-            f"批次不符合交换格式 v{VERSION} / batch does not match schema v{VERSION} "
+            f"批次不符合交换格式 v{version} / batch does not match schema v{version} "
             f"at {where or '(batch)'}: {error.message}"
         )
+
+
+def _version(envelope: dict[str, Any]) -> int:
+    """The version whose schema judges the batch; an unknown one is named, not guessed at."""
+    version = envelope.get("version")
+    if type(version) is int and version in READABLE:  # not bool: True == 1
+        return version
+    if type(version) is int and version > VERSION:
+        raise BatchRejected(
+            f"交换格式 v{version} 过新，本节点可读 v1–v{VERSION}，请升级 / format version "
+            f"{version} is newer than this node reads (1–{VERSION}); upgrade this node"
+        )
+    return VERSION
 
 
 def _check_schema(envelope: dict[str, Any]) -> None:
     """As `$defs/object` says, but each object is checked only against its own type's
     definition: evaluating every `if` of the published schema per object is several times
     slower on large batches."""
+    version = _version(envelope)
     objects = envelope.get("objects")
-    _first_error("", envelope | {"objects": []} if isinstance(objects, list) else envelope, "")
+    root = envelope | {"objects": []} if isinstance(objects, list) else envelope
+    _first_error(version, "", root, "")
     seen: dict[tuple[str, str], int] = {}
     for i, obj in enumerate(envelope["objects"]):
-        _first_error("object_header", obj, f"objects/{i}")
-        _first_error(obj["type"], obj["data"], f"objects/{i}/data")
-        key = KEY_FIELDS.get(obj["type"])
-        if key and obj["data"][key] != obj["id"]:
+        _first_error(version, "object_header", obj, f"objects/{i}")
+        if obj["type"] not in READABLE[version]:
             raise BatchRejected(
-                f"对象编号与内容不符 / objects/{i}: id {obj['id']!r} but {key} {obj['data'][key]!r}"
+                f"v{version} 批次不接受 {obj['type']} 对象 / objects/{i}: {obj['type']} objects "
+                f"are not accepted in format v{version}; the sender must upgrade"
+            )
+        _first_error(version, obj["type"], obj["data"], f"objects/{i}/data")
+        key = OBJECT_KEYS.get(obj["type"])
+        if key and key(obj["data"]) != obj["id"]:
+            raise BatchRejected(
+                f"对象编号与内容不符 / objects/{i}: id {obj['id']!r} but its content names "
+                f"{key(obj['data'])!r}"
             )
         if (first := seen.setdefault((obj["type"], obj["id"]), i)) != i:
             raise BatchRejected(

@@ -3,6 +3,10 @@
 Every query is bounded by the cursor taken at the start, so rows written meanwhile wait for
 the next batch instead of slipping between two. The sent batch is numbered and registered,
 and the export is logged as a bulk operation.
+
+Subjects, records and status changes travel whoever said them (a node relays what it
+received). List entries and evaluations travel only from the node that decided or computed
+them: a peer's are held here as its statements, not taken over as this node's own.
 """
 
 from __future__ import annotations
@@ -15,13 +19,30 @@ import sqlalchemy as sa
 
 from ecredit.audit.log import Action, Actor, log_bulk_operation
 from ecredit.exchange import provenance
-from ecredit.exchange.batch import content_hash, seal
+from ecredit.exchange.batch import content_hash, evaluation_key, seal
 from ecredit.exchange.node import NodeIdentity
-from ecredit.exchange.objects import OBJECT_KINDS, Cursor, current_cursor, make_object
+from ecredit.exchange.objects import (
+    EVALUATIONS,
+    OBJECT_KINDS,
+    Cursor,
+    current_cursor,
+    list_entry_class,
+    list_entry_data,
+    make_object,
+)
 from ecredit.exchange.policy import ExchangePolicy
+from ecredit.governance import lists
+from ecredit.governance.services.common import LIST_ENTRY
 from ecredit.privacy.classes import json_view, status_data
+from ecredit.storage import governance as store
+from ecredit.storage.evaluations import evaluation_result, evaluation_run
 from ecredit.storage.exchange import exchange_sent
+from ecredit.storage.governance import governance_event
 from ecredit.storage.tables import KIND_TABLES, ingest_batch, record_status
+
+
+def _after(column: sa.ColumnElement, since: int, until: int) -> sa.ColumnElement[bool]:
+    return sa.and_(column > since, column <= until)
 
 
 def _batch_window(column: sa.ColumnElement, since: Cursor, until: Cursor) -> sa.ColumnElement:
@@ -107,7 +128,7 @@ def _status_objects(
     rows = conn.execute(
         sa.select(record_status, said.c.object_id, said.c.origin)
         .outerjoin(said, said.c.local_key == sa.cast(record_status.c.id, sa.String))
-        .where(record_status.c.id > since.status, record_status.c.id <= until.status)
+        .where(_after(record_status.c.id, since.status, until.status))
         .order_by(record_status.c.id)
     ).mappings()
     return [
@@ -122,6 +143,76 @@ def _status_objects(
     ]
 
 
+def _list_entry_objects(
+    conn: sa.Connection,
+    identity: NodeIdentity,
+    policy: ExchangePolicy,
+    since: Cursor,
+    until: Cursor,
+) -> list[dict[str, Any]]:
+    """Every listing with a step in the window, as it stands after its latest step: a peer
+    needs the entry's state (in force, removed after repair …), and the history explains it.
+    A step stored after the cursor may already show; the next batch repeats it, unchanged."""
+    e = governance_event.c
+    changed = sorted(
+        conn.execute(
+            sa.select(e.case_id)
+            .distinct()
+            .where(e.workflow == LIST_ENTRY, _after(e.id, since.event, until.event))
+        ).scalars()
+    )
+    objects: list[dict[str, Any]] = []
+    for start in range(0, len(changed), provenance.CHUNK):
+        chunk = changed[start : start + provenance.CHUNK]
+        for case in store.load_cases(conn, LIST_ENTRY, case_ids=chunk):
+            entry = lists.replay(case)
+            if list_entry_class(entry) in policy.export_classes:
+                data = list_entry_data(entry)
+                objects.append(
+                    make_object(
+                        "list_entry", entry.entry_id, identity.node_id, case.events[-1].at, data
+                    )
+                )
+    return objects
+
+
+def evaluation_rows() -> sa.Select:
+    """Stored results with their run, for subjects this node holds: a result about a subject
+    that was never ingested (an evaluation of loose files) names nobody a peer could know."""
+    subjects = KIND_TABLES["subjects"]
+    return (
+        sa.select(
+            evaluation_result,
+            evaluation_run.c.model_version,
+            evaluation_run.c.as_of,
+            evaluation_run.c.finished_at,
+        )
+        .join(evaluation_run, evaluation_run.c.run_id == evaluation_result.c.run_id)
+        .join(subjects, subjects.c.subject_id == evaluation_result.c.subject_id)
+        .order_by(evaluation_result.c.run_id, evaluation_result.c.subject_id)
+    )
+
+
+def _evaluation_objects(
+    conn: sa.Connection,
+    identity: NodeIdentity,
+    policy: ExchangePolicy,
+    since: Cursor,
+    until: Cursor,
+) -> list[dict[str, Any]]:
+    """Results of the runs in the window; a later run of the same model on the same date
+    replaces an earlier one in the batch, as it would on import."""
+    rows = conn.execute(
+        evaluation_rows().where(_after(evaluation_run.c.run_id, since.run, until.run))
+    ).mappings()
+    objects: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        data = json_view(EVALUATIONS, row, policy.export_classes)
+        key = evaluation_key(data)
+        objects[key] = make_object("evaluation", key, identity.node_id, row["finished_at"], data)
+    return list(objects.values())
+
+
 def collect(
     conn: sa.Connection,
     identity: NodeIdentity,
@@ -129,7 +220,8 @@ def collect(
     since: Cursor,
     until: Cursor,
 ) -> list[dict[str, Any]]:
-    """Subjects before the records that name them, records before their status changes."""
+    """Subjects before the records, list entries and evaluations that name them, records
+    before their status changes."""
     subjects, records = KIND_TABLES["subjects"], KIND_TABLES["records"]
     return [
         *kind_objects(
@@ -139,6 +231,8 @@ def collect(
             conn, "record", identity, policy, _batch_window(records.c.batch_id, since, until)
         ),
         *_status_objects(conn, identity, since, until),
+        *_list_entry_objects(conn, identity, policy, since, until),
+        *_evaluation_objects(conn, identity, policy, since, until),
     ]
 
 

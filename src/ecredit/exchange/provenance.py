@@ -1,12 +1,14 @@
 """Who said the version of an object this node holds now.
 
 An object's current provenance is the latest statement that changed it; an object no peer
-ever sent (or whose every statement was refused) was said by this node itself.
+ever sent (or whose every statement was refused) was said by this node itself. List entries
+and evaluations are held as statements rather than stored rows, one current version per
+origin: two nodes' evaluations of a subject are two opinions, not rivals for one row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import sqlalchemy as sa
 
@@ -15,9 +17,31 @@ from ecredit.storage.exchange import exchange_statement as st
 APPLIED = ("new", "updated", "replaced")
 """Statement outcomes that changed what this node stores."""
 
+HELD = ("held",)
+"""The outcome of a list entry's or an evaluation's current version from its origin."""
+
 
 CHUNK = 500
 """Ids per IN (...) lookup: well inside every database's parameter limit."""
+
+
+def _statements(
+    conn: sa.Connection,
+    object_type: str,
+    object_ids: Sequence[str] | None,
+    outcomes: Sequence[str],
+) -> Iterator[sa.Row]:
+    """Statements about the objects (all of the type when None), oldest first."""
+    query = (
+        sa.select(st.c.object_id, st.c.origin, st.c.said_at, st.c.content_hash, st.c.payload)
+        .where(st.c.object_type == object_type, st.c.outcome.in_(outcomes))
+        .order_by(st.c.id)
+    )
+    if object_ids is None:
+        yield from conn.execute(query)
+        return
+    for start in range(0, len(object_ids), CHUNK):
+        yield from conn.execute(query.where(st.c.object_id.in_(object_ids[start : start + CHUNK])))
 
 
 def latest_of(
@@ -27,19 +51,18 @@ def latest_of(
     outcomes: Sequence[str] = APPLIED,
 ) -> dict[str, sa.Row]:
     """The latest statement with one of `outcomes` behind each of many objects, by index."""
-    found: dict[str, sa.Row] = {}
-    for start in range(0, len(object_ids), CHUNK):
-        rows = conn.execute(
-            sa.select(st.c.object_id, st.c.origin, st.c.said_at, st.c.content_hash, st.c.payload)
-            .where(
-                st.c.object_type == object_type,
-                st.c.object_id.in_(object_ids[start : start + CHUNK]),
-                st.c.outcome.in_(outcomes),
-            )
-            .order_by(st.c.id)
-        )
-        found |= {row.object_id: row for row in rows}
-    return found
+    return {row.object_id: row for row in _statements(conn, object_type, object_ids, outcomes)}
+
+
+def latest_per_origin(
+    conn: sa.Connection,
+    object_type: str,
+    object_ids: Sequence[str] | None = None,
+    outcomes: Sequence[str] = HELD,
+) -> dict[tuple[str, str], sa.Row]:
+    """The latest statement of each origin about each object, by (origin, id)."""
+    rows = _statements(conn, object_type, object_ids, outcomes)
+    return {(row.origin, row.object_id): row for row in rows}
 
 
 def current(object_type: str) -> sa.Subquery:
