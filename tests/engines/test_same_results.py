@@ -39,6 +39,7 @@ def test_duckdb_and_spark_evaluate_identically(spark: object, tmp_path: Path) ->
     duck = run_evaluation(DuckDBEngine(source), AS_OF, model)
     spark_result = run_evaluation(SparkEngine(source, spark), AS_OF, model)  # type: ignore[arg-type]
     assert duck.results.num_rows == 24
-    for name in ("results", "contributions", "evidence"):
+    assert duck.buyers_with_points() > 0
+    for name in ("results", "contributions", "evidence", "buyer_credit"):
         assert getattr(duck, name).equals(getattr(spark_result, name)), name
     assert (duck.engine, spark_result.engine) == ("duckdb", "spark")

@@ -35,6 +35,7 @@ def test_evaluate_run_stores_and_writes_csv(tmp_path: Path) -> None:
     result = runner.invoke(app, [*args, "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "stored as run 1" in result.output
+    assert "189 buyers have points (203 rated by sellers)" in result.output
     with out.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 24 and {r["grade"] for r in rows} <= set("ABCD")

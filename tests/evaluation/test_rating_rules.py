@@ -33,11 +33,13 @@ def trade(
     product: str | None = None,
     rated_at: datetime | None = None,
     dsr: int | None = None,
+    direction: str = "buyer_to_seller",
+    shop: str = "S1",
 ) -> tuple[dict[str, object], dict[str, object]]:
-    """An order and its initial buyer rating."""
+    """An order and its initial rating, by the buyer unless `direction` says otherwise."""
     order = {
         "order_id": f"O{n}",
-        "shop_id": "S1",
+        "shop_id": shop,
         "buyer_id": buyer,
         "product_id": product or f"P{n}",
         "ordered_at": ordered_at,
@@ -45,7 +47,7 @@ def trade(
     rating = {
         "rating_id": f"R{n}",
         "order_id": f"O{n}",
-        "direction": "buyer_to_seller",
+        "direction": direction,
         "kind": "initial",
         "score": score,
         "dsr_description": dsr,
@@ -102,7 +104,7 @@ def points(engine: DuckDBEngine, model: Model) -> dict[tuple[str, int], int]:
     for r in engine.to_arrow(rules.pair_cap_excess(trades, dropped, model.ratings)).to_pylist():
         totals[(r["buyer_id"], r["month"])] -= r["excess"]
     valid = sum(r["point"] for r in engine.to_arrow(trades).to_pylist() if r["valid"] == 1)
-    deducted = engine.to_arrow(rules.point_deductions(trades, engine, model.ratings))
+    deducted = engine.to_arrow(rules.point_deductions(trades, engine, model.ratings, "shop_id"))
     assert valid - sum(deducted.column("deducted").to_pylist()) == sum(totals.values())
     return totals
 

@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 
 from ecredit.engines.duckdb import DuckDBEngine
 from ecredit.engines.sources import ArrowSource
@@ -14,17 +16,20 @@ from ecredit.evaluation.inspection import draw_plan
 from ecredit.evaluation.policy import load_model
 from ecredit.evaluation.results import EvaluationResult, run_evaluation
 from ecredit.storage.evaluations import (
+    evaluation_buyer_credit,
     evaluation_contribution,
     evaluation_evidence,
     inspection_draw,
     inspection_plan,
+    latest_buyer_credit,
     latest_run,
     load_results,
     save_evaluation,
     save_inspection_plan,
     score_history,
 )
-from tests.evaluation.world import AS_OF, SERIOUS, build_world
+from ecredit.storage.tables import metadata
+from tests.evaluation.world import AS_OF, RING, SERIOUS, build_world
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +71,51 @@ def test_runs_are_appended_with_version_and_as_of(
         )
     assert contributions == results[1].contributions.num_rows
     assert "REC1" in evidence
+
+
+def test_buyer_credit_is_stored_per_run(
+    engine: sa.Engine, results: tuple[EvaluationResult, EvaluationResult]
+) -> None:
+    started = datetime.now(UTC)
+    first, second = (save_evaluation(engine, r, "test", started) for r in results)
+    with engine.connect() as conn:
+        stored = conn.execute(
+            sa.select(
+                evaluation_buyer_credit.c.buyer_id,
+                evaluation_buyer_credit.c.points,
+                evaluation_buyer_credit.c.level,
+            )
+            .where(evaluation_buyer_credit.c.run_id == second)
+            .order_by(evaluation_buyer_credit.c.buyer_id)
+        ).all()
+        # The ring's fake orders run from March to June 2025: at the end of March its buyers
+        # have fewer points than on the as-of date, and the newest run is the one shown.
+        ring = RING[-1]
+        march, june = (
+            conn.execute(
+                sa.select(evaluation_buyer_credit.c.points).where(
+                    evaluation_buyer_credit.c.run_id == run,
+                    evaluation_buyer_credit.c.buyer_id == ring,
+                )
+            ).scalar_one()
+            for run in (first, second)
+        )
+        latest = latest_buyer_credit(conn, ring)
+        unknown = latest_buyer_credit(conn, "nobody")
+    assert [tuple(r) for r in stored] == [
+        (r["buyer_id"], r["points"], r["level"]) for r in results[1].buyer_credit.to_pylist()
+    ]
+    assert results[1].buyers_with_points() > 0
+    assert march < june
+    assert latest is not None and unknown is None
+    assert (latest.run_id, latest.as_of, latest.points) == (second, AS_OF, june)
+
+
+def test_buyer_credit_migration_matches_the_declared_table(engine: sa.Engine) -> None:
+    with engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert [d for d in diffs if "evaluation_buyer_credit" in repr(d)] == []
+    assert "evaluation_buyer_credit" in sa.inspect(engine).get_table_names()
 
 
 SUBJECTS = [(f"M{i:03d}", "ABCD"[i % 4]) for i in range(200)]

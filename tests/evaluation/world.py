@@ -83,6 +83,39 @@ def _subjects(w: _Rows, merchants: list[str]) -> None:
         )
 
 
+def _seller_rating(
+    w: _Rows, rnd: random.Random, oid: str, rated_at: datetime, fake: bool, brusher: str | None
+) -> None:
+    """The shop's initial rating of the buyer, for buyers' credit points.
+
+    Brushing sellers rate nearly every ring buyer, and well, as a ring building its buyer
+    accounts' credit would: enough ratings that some pairs pass the cap in a month and items
+    repeat within 14 days. The first brusher's are flagged invalid, the second's are not.
+    """
+    if rnd.random() > (0.9 if fake else 0.45):
+        return
+    score = 1 if fake else rnd.choice([1] * 17 + [0, -1, -1])
+    rid = f"X{oid}"
+    w.add(
+        "ratings",
+        rating_id=rid,
+        order_id=oid,
+        direction="seller_to_buyer",
+        kind="initial",
+        score=score,
+        text="好买家" if score > 0 else None,
+        rated_at=rated_at + timedelta(hours=rnd.randint(1, 48)),
+    )
+    if brusher == BRUSHERS[0]:
+        w.add(
+            "rating_flag",
+            rating_id=rid,
+            valid_score=False,
+            set_at=datetime(2025, 6, 1),
+            shield_reason=None,
+        )
+
+
 def _order(
     w: _Rows,
     rnd: random.Random,
@@ -92,6 +125,7 @@ def _order(
     buyer: str,
     sloppy: bool,
     fake: bool,
+    seller_rnd: random.Random,
 ) -> None:
     shop, oid = f"S{merchant}", f"O{merchant}-{n:05d}"
     product = f"{shop}-P{rnd.randint(1, 3)}"
@@ -131,6 +165,7 @@ def _order(
             occurred_at=shipped + timedelta(days=transit * i / 2, hours=1),
         )
     rated_at = shipped + timedelta(days=transit + 1)
+    _seller_rating(w, seller_rnd, oid, rated_at, fake, merchant if fake else None)
     if not fake and rnd.random() > 0.8:
         return
     bad = (sloppy and rnd.random() < 0.25) or (not fake and rnd.random() < 0.02)
@@ -188,6 +223,8 @@ def _order(
 
 def build_world(seed: int = 7, extra_sloppy: bool = False) -> dict[str, pa.Table]:
     rnd = random.Random(seed)
+    # Sellers' ratings of buyers draw apart, so the rest of the world stays as it was.
+    seller_rnd = random.Random(seed + 1)
     w = _Rows()
     merchants = MERCHANTS + (EXTRA_SLOPPY if extra_sloppy else [])
     _subjects(w, merchants)
@@ -214,11 +251,15 @@ def build_world(seed: int = 7, extra_sloppy: bool = False) -> dict[str, pa.Table
         for n in range(rnd.randint(40, 90)):
             when = START + timedelta(days=rnd.uniform(0, span - 10))
             sloppy = merchant in SLOPPY + EXTRA_SLOPPY
-            _order(w, rnd, merchant, n, when, rnd.choice(BUYERS), sloppy, fake=False)
+            buyer = rnd.choice(BUYERS)
+            _order(w, rnd, merchant, n, when, buyer, sloppy, fake=False, seller_rnd=seller_rnd)
         if merchant in BRUSHERS:
             for n in range(1000, 1150):
                 when = datetime(2025, 3, 1) + timedelta(days=rnd.uniform(0, 100))
-                _order(w, rnd, merchant, n, when, rnd.choice(RING), sloppy=False, fake=True)
+                ring = rnd.choice(RING)
+                _order(
+                    w, rnd, merchant, n, when, ring, sloppy=False, fake=True, seller_rnd=seller_rnd
+                )
     w.add(
         "records",
         record_id="REC1",

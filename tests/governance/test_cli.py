@@ -8,7 +8,10 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from ecredit.cli import governance as cli
+from ecredit.cli.evaluate import evaluate_app
 from ecredit.governance import services
+from ecredit.governance.services.evaluation import latest_score
+from ecredit.storage import governance as store
 from tests.governance.conftest import MERCHANT, add_record, insert
 
 runner = CliRunner()
@@ -67,3 +70,19 @@ def test_demo_step(world: sa.Engine) -> None:
     assert states == {MERCHANT: "removed", "M2": "published"}
     assert services.measures_for(world, "M2", cli.DEMO_AS_OF)
     assert services.public_records(world, MERCHANT, cli.DEMO_AS_OF)[0].type_code == "CMT01"
+
+
+def test_evaluate_run_answers_queued_reevaluations(world: sa.Engine, db_url: str) -> None:
+    """The batch run hands its scores to governance: the queue empties, list criteria see the
+    score, and a re-run with unchanged results keeps nothing new."""
+    services.reevaluate(world, None, MERCHANT, "objection O1")
+    run = ["run", "--db", db_url, "--as-of", "2025-06-30"]
+    assert runner.invoke(evaluate_app, run).exit_code == 0
+    assert services.pending_reevaluations(world) == []
+    with world.connect() as conn:
+        score = latest_score(conn, MERCHANT)
+        events = len(store.load_case(conn, "evaluation", MERCHANT).events)
+    assert score is not None and score.as_of == date(2025, 6, 30) and score.grade
+    assert runner.invoke(evaluate_app, run).exit_code == 0
+    with world.connect() as conn:
+        assert len(store.load_case(conn, "evaluation", MERCHANT).events) == events

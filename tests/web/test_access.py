@@ -22,6 +22,7 @@ PATH_VALUES = {
     "workflow": "objection",
     "username": "test-subject",
     "month": "2026-10",
+    "buyer_id": "C1",
 }
 
 

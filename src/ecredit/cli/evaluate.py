@@ -27,6 +27,8 @@ from ecredit.evaluation.calibration import calibrate, write_model
 from ecredit.evaluation.inspection import draw_plan, new_seed
 from ecredit.evaluation.policy import Model, load_model
 from ecredit.evaluation.results import EvaluationResult, run_evaluation, write_csv
+from ecredit.governance import services
+from ecredit.governance.ports import Score
 from ecredit.storage.database import connect, database_url, migrate
 from ecredit.storage.evaluations import (
     latest_run,
@@ -129,6 +131,26 @@ def _summary(result: EvaluationResult) -> None:
     for subject_type in sorted({t for t, _ in counts}):
         table.add_row(subject_type, *[f"{counts.get((subject_type, g), 0):,}" for g in grades])
     console.print(table)
+    rated, with_points = result.buyer_credit.num_rows, result.buyers_with_points()
+    console.print(
+        f"买家信用积分 / buyer credit points: {with_points:,} 名买家有积分"
+        f"（卖家评价过 {rated:,} 名） / {with_points:,} buyers have points"
+        f" ({rated:,} rated by sellers)",
+        soft_wrap=True,
+    )
+
+
+def _hand_to_governance(db_engine: sa.Engine, result: EvaluationResult, run_id: int) -> None:
+    """Scores of the database's own subjects go to governance, whose list criteria and
+    score-drop warning compare against them and whose queued re-evaluations they answer.
+    (A run over a directory of files scores subjects the database may not know.)"""
+    scores = (
+        Score(row["subject_id"], row["score"], row["grade"], result.as_of, result.model_version)
+        for row in result.results.select(["subject_id", "score", "grade"]).to_pylist()
+    )
+    drops = services.note_scores(db_engine, scores, f"evaluation run {run_id}")
+    if drops:
+        console.print(f"信用分大幅下降预警 / score-drop warnings raised: {drops}")
 
 
 @evaluate_app.command("run")
@@ -152,6 +174,8 @@ def run(
         migrate(db_engine)
         run_id = save_evaluation(db_engine, result, described, started)
         console.print(f"已保存评价 / stored as run {run_id}")
+        if source is None:
+            _hand_to_governance(db_engine, result, run_id)
     if out is not None:
         write_csv(result, out)
         console.print(f"已写出 / written: {out} ({result.results.num_rows:,} 行 rows)")

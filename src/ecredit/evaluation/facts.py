@@ -82,6 +82,10 @@ class Period:
 class Facts:
     shops: nw.LazyFrame
     frames: dict[str, nw.LazyFrame]
+    buyer_credit: nw.LazyFrame
+    """Buyers' credit points and level (`buyer_id`, `points`, `level`) from sellers' ratings of
+    them. Built here because it reads the same inputs as the rated trades; no indicator reads
+    it, since consumers are rated parties but not evaluated subjects."""
 
 
 def _complaint_facts(complaints: nw.LazyFrame, period: Period) -> nw.LazyFrame:
@@ -250,21 +254,26 @@ def _subject_facts(subjects: nw.LazyFrame, period: Period) -> nw.LazyFrame:
 def build_facts(
     engine: Engine, model: Model, period: Period, orders_start: datetime | None
 ) -> Facts:
-    """Read the inputs and materialise every fact frame. Ratings are read once; orders twice,
-    for the rated trades (all history) and for the order window."""
+    """Read the inputs and materialise every fact frame. Each input is read once (a database
+    source loads a whole table per read); orders are scanned twice, for the rated trades (all
+    history) and for the order window, and ratings once per direction, each scan keeping only
+    its direction's initial ratings."""
     policy = model.ratings
     complaints = engine.materialise(_complaint_facts(engine.read("complaints"), period))
     logistics = engine.read("logistics")
+    all_ratings, all_orders, flags = (engine.read(k) for k in ("ratings", "orders", "rating_flag"))
     rated = engine.materialise(
-        ratings.buyer_ratings(
-            engine.read("ratings"),
-            engine.read("orders"),
-            engine.read("rating_flag"),
-            policy,
-            period.end,
-        )
+        ratings.buyer_ratings(all_ratings, all_orders, flags, policy, period.end)
     )
-    points = engine.materialise(ratings.point_deductions(rated, engine, policy))
+    points = engine.materialise(
+        ratings.point_deductions(rated, engine, policy, ratings.RATED_PARTY["buyer_to_seller"])
+    )
+    rated_buyers = engine.materialise(
+        ratings.seller_ratings(all_ratings, all_orders, flags, policy, period.end, engine)
+    )
+    buyer_credit = engine.materialise(
+        ratings.credit_points(rated_buyers, engine, policy, ratings.RATED_PARTY["seller_to_buyer"])
+    )
     rate_start = months_before(period.end, policy.positive_rate.window_months)
     weekly = engine.materialise(
         ratings.weekly_ratings(rated, policy, rate_start, period.end)
@@ -277,7 +286,7 @@ def build_facts(
     records = _record_facts(
         engine, engine.read("records"), engine.read("record_status"), model, period
     )
-    orders = _order_facts(engine.read("orders"), complaints, logistics, period, orders_start)
+    orders = _order_facts(all_orders, complaints, logistics, period, orders_start)
     frames = {
         "orders": engine.materialise(orders),
         "ratings": rated,
@@ -289,4 +298,4 @@ def build_facts(
         "subjects": engine.materialise(_subject_facts(engine.read("subjects"), period)),
     }
     shops = engine.materialise(engine.read("shops").select("shop_id", "merchant_id", "platform_id"))
-    return Facts(shops=shops, frames=frames)
+    return Facts(shops=shops, frames=frames, buyer_credit=buyer_credit)

@@ -52,6 +52,8 @@ class Evaluation:
     evidence: nw.LazyFrame
     """Rows behind the reasons that are printed (top losses and overrides), a few per pair."""
     top_reasons: nw.LazyFrame
+    buyer_credit: nw.LazyFrame
+    """Buyers' credit points and level from sellers' ratings (买家信用积分), one row per buyer."""
 
 
 def _windows(ind: Indicator, model: Model, end: datetime) -> dict[str, datetime | None]:
@@ -315,7 +317,8 @@ def _top_reasons(contributions: nw.LazyFrame) -> nw.LazyFrame:
 
 
 def evaluate(engine: Engine, model: Model, as_of: date) -> Evaluation:
-    """Evaluate every merchant, platform and logistics company registered by `as_of`."""
+    """Evaluate every merchant, platform and logistics company registered by `as_of`, and give
+    every buyer that sellers rated its credit points."""
     period = Period.of(as_of, model.ratings.calendar_utc_offset_hours)
     facts = build_facts(engine, model, period, _orders_start(model, period.end))
     scored = engine.materialise(_scores(_wide(engine, facts, model, period), model))
@@ -325,4 +328,4 @@ def evaluate(engine: Engine, model: Model, as_of: date) -> Evaluation:
     evidence = engine.materialise(_evidence(engine, facts, model, period, cited))
     flags = [c for c in scored.collect_schema().names() if c.startswith("override__")]
     scores = scored.select("subject_id", "subject_type", "score", "grade", "risk_class", *flags)
-    return Evaluation(model, period, scores, contributions, evidence, top)
+    return Evaluation(model, period, scores, contributions, evidence, top, facts.buyer_credit)

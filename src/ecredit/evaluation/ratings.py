@@ -4,6 +4,12 @@ Each rule is a small Narwhals function so it runs unchanged on DuckDB and Spark.
 never removed from the data: a rule only decides whether a rating *counts*; shielded ratings
 keep counting (shielding hides text, it does not judge the trade), and ratings of orders
 confirmed as brushing count 0 through the `rating_flag` table that detection appends to.
+
+Credit points are mutual (交易双方信用互评, seed 001 §四): buyers' ratings give shops points and
+sellers' ratings give buyers points, under the same rules. A rated frame of either direction
+has the same columns (`rating_id`, `shop_id`, `buyer_id`, `product_id`, `point`, `valid`,
+`ordered_at`); the rules only need to be told which of `shop_id` and `buyer_id` is the rated
+party (`RATED_PARTY`).
 """
 
 from __future__ import annotations
@@ -23,14 +29,18 @@ from ecredit.evaluation.calendar import (
 from ecredit.evaluation.frames import distinct_flag, flag
 from ecredit.evaluation.policy import RatingPolicy
 
+RATED_PARTY = {"buyer_to_seller": "shop_id", "seller_to_buyer": "buyer_id"}
+"""The column naming who a rating of each direction rates: points are kept per rated party."""
 SAME_ITEM = ("buyer_id", "product_id")
+"""A product belongs to one shop, so buyer + product is also the shop + buyer + item of the
+rule in the seller-to-buyer direction."""
 IN_ORDER = ("order_s", "rating_id")
 DSR_COLUMNS = ("dsr_description", "dsr_service", "dsr_logistics")
 SMALL_INTS = ("score", "point", *DSR_COLUMNS, "valid", "replied")
 """Columns of a rated trade that hold −1…5: kept as Int8, because the rated frame is the
 largest thing an evaluation keeps (one row per rating) and every sum casts to Int64 first."""
 PAIR = ("shop_id", "buyer_id", "month")
-"""The pair cap's unit: one buyer and one shop in one natural month."""
+"""The pair cap's unit: one buyer and one shop in one natural month, whichever rates whom."""
 DEDUPED = ("rating_id", *PAIR, "point")
 """What the credit points need of a rating the same-item rule drops."""
 _TIME_DIGITS = 12
@@ -106,6 +116,38 @@ def public_ratings(ratings: nw.LazyFrame, flags: nw.LazyFrame) -> nw.LazyFrame:
     )
 
 
+def _initial_ratings(
+    ratings: nw.LazyFrame, flags: nw.LazyFrame, end: datetime, direction: str
+) -> nw.LazyFrame:
+    """Initial ratings in one direction made before `end`, with their flag state (`valid`,
+    null where never flagged). The direction is filtered first, in the scan: each direction's
+    frame then costs only its own ratings."""
+    initial = ratings.filter(
+        nw.col("kind") == "initial",
+        nw.col("direction") == direction,
+        nw.col("rated_at") < end,
+    )
+    return initial.join(
+        latest_flags(flags).select("rating_id", "valid"), on="rating_id", how="left"
+    )
+
+
+def _counting(policy: RatingPolicy) -> tuple[nw.Expr, nw.Expr]:
+    """`point`, what a rating is worth in credit points before the same-item rule and the pair
+    cap (+1 good, −1 bad, 0 neutral), and `valid`, 1 unless a flag says it does not count."""
+    point = flag(nw.col("score") == policy.values["good"]) - flag(
+        nw.col("score") == policy.values["bad"]
+    )
+    return point.alias("point"), nw.col("valid").fill_null(1)
+
+
+def _traded(narrow: nw.LazyFrame, orders: nw.LazyFrame) -> nw.LazyFrame:
+    """Ratings joined to the parties, item and time of their order. The rating side is narrowed
+    before it meets the orders, because it is the side the join holds in memory."""
+    order_cols = orders.select("order_id", "shop_id", "buyer_id", "product_id", "ordered_at")
+    return narrow.join(order_cols, on="order_id")
+
+
 def buyer_ratings(
     ratings: nw.LazyFrame,
     orders: nw.LazyFrame,
@@ -115,36 +157,50 @@ def buyer_ratings(
 ) -> nw.LazyFrame:
     """Initial buyer-to-seller ratings made before `end`, with their order and flag state.
 
-    `point` is what the rating is worth in credit points before the same-item rule and the
-    pair cap (+1 good, −1 bad, 0 neutral). Derived values (order month, order time in seconds)
-    are left to the rules that need them: this frame is materialised with one row per rating,
-    so every column it carries costs memory at national scale, while the rules compute them on
-    the fly or on a few rows. The rating side is narrowed before it meets the orders, because
-    it is the side the join holds in memory.
+    Derived values (order month, order time in seconds) are left to the rules that need them:
+    this frame is materialised with one row per rating, so every column it carries costs
+    memory at national scale, while the rules compute them on the fly or on a few rows.
     """
-    initial = ratings.filter(
-        nw.col("kind") == "initial",
-        nw.col("direction") == "buyer_to_seller",
-        nw.col("rated_at") < end,
-    )
     replies = accepted_replies(ratings.filter(nw.col("rated_at") < end), policy)
     replied = distinct_flag(replies, "parent_rating_id", "replied").rename(
         {"parent_rating_id": "rating_id"}
     )
-    point = flag(nw.col("score") == policy.values["good"]) - flag(
-        nw.col("score") == policy.values["bad"]
-    )
     narrow = (
-        initial.join(latest_flags(flags).select("rating_id", "valid"), on="rating_id", how="left")
+        _initial_ratings(ratings, flags, end, "buyer_to_seller")
         .join(replied, on="rating_id", how="left")
-        .with_columns(
-            point.alias("point"), nw.col("valid").fill_null(1), nw.col("replied").fill_null(0)
-        )
+        .with_columns(*_counting(policy), nw.col("replied").fill_null(0))
         .select("rating_id", "order_id", *[nw.col(c).cast(nw.Int8) for c in SMALL_INTS], "rated_at")
     )
-    order_cols = orders.select("order_id", "shop_id", "buyer_id", "product_id", "ordered_at")
-    return narrow.join(order_cols, on="order_id").select(
+    return _traded(narrow, orders).select(
         "rating_id", "shop_id", "buyer_id", "product_id", *SMALL_INTS, "rated_at", "ordered_at"
+    )
+
+
+def seller_ratings(
+    ratings: nw.LazyFrame,
+    orders: nw.LazyFrame,
+    flags: nw.LazyFrame,
+    policy: RatingPolicy,
+    end: datetime,
+    engine: Engine,
+) -> nw.LazyFrame:
+    """Initial seller-to-buyer ratings made before `end`: the rated frame of buyer credit points.
+
+    Only what the point rules read is kept: a seller's rating of a buyer has no DSR, and no
+    indicator uses its replies. The ratings are materialised before they meet the orders, and
+    where there are none the orders are not read: Spark would otherwise scan and shuffle every
+    order before finding the join empty, a pass as long as the rated trades' own join, paid by
+    every source whose sellers do not rate buyers.
+    """
+    narrow = engine.materialise(
+        _initial_ratings(ratings, flags, end, "seller_to_buyer")
+        .with_columns(*_counting(policy))
+        .select("rating_id", "order_id", *[nw.col(c).cast(nw.Int8) for c in ("point", "valid")])
+    )
+    if not engine.to_arrow(narrow.head(1)).num_rows:
+        orders = orders.head(0)
+    return _traded(narrow, orders).select(
+        "rating_id", "shop_id", "buyer_id", "product_id", "point", "valid", "ordered_at"
     )
 
 
@@ -176,10 +232,11 @@ def _firsts(rows: nw.LazyFrame, keys: list[str]) -> nw.LazyFrame:
 
 
 def same_item_dropped(rated: nw.LazyFrame, engine: Engine, policy: RatingPolicy) -> nw.LazyFrame:
-    """The valid ratings the same-buyer-same-item rule does not count, with `DEDUPED` columns.
+    """The valid ratings the same-item rule does not count, with `DEDUPED` columns.
 
-    Within 14 days of a counted rating (by order time) further ratings of the same item by the
-    same buyer do not count; the next one after that window counts and opens a new window.
+    Within 14 days of a counted rating (by order time) further ratings between the same buyer
+    and shop for the same item do not count, whichever of the two rates the other; the next
+    one after that window counts and opens a new window.
     Only a series with more than one rating can drop any, and only if it has more than two or
     spans less than the window (two purchases of an item further apart both count, the usual
     repeat purchase); finding those series is the one pass over every rating, and the rule then
@@ -256,10 +313,10 @@ def pair_cap_excess(
 ) -> nw.LazyFrame:
     """Per pair over the cap, the points the cap takes back (good beyond +6 less bad beyond −6).
 
-    Good and bad ratings are capped separately (+6 and −6), so one buyer can neither build
-    nor destroy more than six points a month; the month is that of the order time. A pair can
-    only exceed the cap if its valid ratings do, so the one pass over every rating keeps just
-    those pairs; the ratings the same-item rule drops are then taken off their counts.
+    Good and bad ratings are capped separately (+6 and −6), so one trading partner can neither
+    build nor destroy more than six points a month; the month is that of the order time. A
+    pair can only exceed the cap if its valid ratings do, so the one pass over every rating
+    keeps just those pairs; the ratings the same-item rule drops are then taken off their counts.
     """
     cap = policy.credit_points.pair_cap_per_natural_month
 
@@ -281,25 +338,48 @@ def pair_cap_excess(
     return over.join(lost, on=list(PAIR), how="left").select(*PAIR, excess.alias("excess"))
 
 
-def point_deductions(rated: nw.LazyFrame, engine: Engine, policy: RatingPolicy) -> nw.LazyFrame:
-    """Per shop, the points its valid ratings are worth but the rules do not count.
+def point_deductions(
+    rated: nw.LazyFrame, engine: Engine, policy: RatingPolicy, party: str
+) -> nw.LazyFrame:
+    """Per rated party (`party`, see `RATED_PARTY`), the points its valid ratings are worth but
+    the rules do not count.
 
-    A shop's credit points are the sum of its valid ratings' points less these deductions
-    (same-item repeats, then the pair cap): the plain sum is a cheap per-shop total, and only
+    A party's credit points are the sum of its valid ratings' points less these deductions
+    (same-item repeats, then the pair cap): the plain sum is a cheap per-party total, and only
     the few ratings and pairs the rules touch are looked at one by one.
     """
     dropped = same_item_dropped(rated, engine, policy)
     return (
         nw.concat(
             [
-                dropped.select("shop_id", nw.col("point").cast(nw.Int64).alias("deducted")),
+                dropped.select(party, nw.col("point").cast(nw.Int64).alias("deducted")),
                 pair_cap_excess(rated, dropped, policy).select(
-                    "shop_id", nw.col("excess").cast(nw.Int64).alias("deducted")
+                    party, nw.col("excess").cast(nw.Int64).alias("deducted")
                 ),
             ]
         )
-        .group_by("shop_id")
+        .group_by(party)
         .agg(nw.col("deducted").sum())
+    )
+
+
+def credit_points(
+    rated: nw.LazyFrame, engine: Engine, policy: RatingPolicy, party: str
+) -> nw.LazyFrame:
+    """Per rated party: `points` and `level`, one row for every party rated at all.
+
+    Shops' points are not built here but as the `credit_level` indicator from the sums the
+    evaluation takes of the rated trades anyway; a party without an indicator (a buyer) needs
+    that sum of its own.
+    """
+    valid_points = (nw.col("valid") * nw.col("point")).cast(nw.Int64)
+    totals = rated.group_by(party).agg(valid_points.sum().alias("valid_points"))
+    deducted = point_deductions(rated, engine, policy, party)
+    points = (nw.col("valid_points") - nw.col("deducted").fill_null(0)).cast(nw.Int64)
+    return (
+        totals.join(deducted, on=party, how="left")
+        .select(party, points.alias("points"))
+        .with_columns(credit_level(nw.col("points"), policy).alias("level"))
     )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import narwhals as nw
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ecredit.engines.base import Engine
 from ecredit.evaluation.explain import explain
@@ -30,6 +31,9 @@ RESULT_SCHEMA = pa.schema(
     [("subject_id", pa.string()), ("subject_type", pa.string()), ("score", pa.float64())]
     + [(c, pa.string()) for c in ("grade", "risk_class", "model_version", "reasons")]
     + [(c, pa.string()) for c in ("reasons_zh", "reasons_en", "overrides")]
+)
+BUYER_CREDIT_SCHEMA = pa.schema(
+    [("buyer_id", pa.string()), ("points", pa.int64()), ("level", pa.int64())]
 )
 """Fixed schemas: engines differ in the nullability they report, results must not."""
 CSV_COLUMNS = (
@@ -54,6 +58,13 @@ class EvaluationResult:
     """One row per subject: the CSV columns plus `reasons_zh`, `reasons_en`, `overrides`."""
     contributions: pa.Table
     evidence: pa.Table
+    buyer_credit: pa.Table
+    """One row per buyer that sellers rated: `buyer_id`, credit `points` and `level` 0–20."""
+
+    def buyers_with_points(self) -> int:
+        """Buyers whose sellers' ratings add up to any points, for summaries: a buyer rated only
+        neutrally, or only by ratings that do not count, has a row with 0 points."""
+        return pc.sum(pc.not_equal(self.buyer_credit.column("points"), 0)).as_py() or 0
 
     def grade_counts(self) -> dict[tuple[str, str], int]:
         """(subject type, grade) → subjects, for summaries."""
@@ -117,6 +128,9 @@ def collect(engine: Engine, evaluation: Evaluation) -> EvaluationResult:
         .cast(CONTRIBUTION_SCHEMA)
         .sort_by([("subject_id", "ascending"), ("indicator", "ascending")]),
         evidence=evidence,
+        buyer_credit=engine.to_arrow(evaluation.buyer_credit)
+        .cast(BUYER_CREDIT_SCHEMA)
+        .sort_by("buyer_id"),
     )
 
 

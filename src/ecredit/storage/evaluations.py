@@ -73,6 +73,19 @@ evaluation_evidence = sa.Table(
 )
 """The orders, ratings, complaints, parcels and records behind each indicator's loss."""
 
+evaluation_buyer_credit = sa.Table(
+    "evaluation_buyer_credit",
+    metadata,
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("evaluation_run.run_id"), primary_key=True),
+    sa.Column("buyer_id", sa.String(64), primary_key=True, index=True),
+    sa.Column("points", sa.BigInteger, nullable=False),
+    sa.Column("level", sa.SmallInteger, nullable=False),
+)
+"""Buyers' credit points (买家信用积分) per run. `buyer_id` is the consumer's subject id, a
+pseudonym like every subject id: names, phone numbers and ID numbers live only in `subjects`,
+tokenised and masked (`ecredit.privacy`), so this table holds no clear personal information.
+It is still information about natural persons, so only the buyer credit API reads it."""
+
 inspection_plan = sa.Table(
     "inspection_plan",
     metadata,
@@ -112,7 +125,8 @@ def _insert(conn: sa.Connection, table: sa.Table, data: pa.Table, run_id: int) -
 def save_evaluation(
     engine: sa.Engine, result: EvaluationResult, source: str, started_at: datetime
 ) -> int:
-    """Append one run with its results, contributions and evidence; returns the run id."""
+    """Append one run with its results, contributions, evidence and buyers' credit points;
+    returns the run id."""
     with engine.begin() as conn:
         run_id = conn.execute(
             evaluation_run.insert()
@@ -133,6 +147,7 @@ def save_evaluation(
             (evaluation_result, result.results),
             (evaluation_contribution, result.contributions),
             (evaluation_evidence, result.evidence),
+            (evaluation_buyer_credit, result.buyer_credit),
         ):
             _insert(conn, table, data, run_id)
     return run_id
@@ -187,6 +202,34 @@ def score_history(engine: sa.Engine, subject_id: str) -> list[dict[str, object]]
     )
     with engine.connect() as conn:
         return [dict(row._mapping) for row in conn.execute(query)]
+
+
+@dataclass(frozen=True)
+class BuyerCredit:
+    buyer_id: str
+    points: int
+    level: int
+    run_id: int
+    as_of: date
+
+
+def latest_buyer_credit(conn: sa.Connection, buyer_id: str) -> BuyerCredit | None:
+    """The buyer's points in the newest run that stored it, as sellers' evaluations are shown
+    from their newest run (`web.queries.evaluation`)."""
+    row = conn.execute(
+        sa.select(
+            evaluation_buyer_credit.c.buyer_id,
+            evaluation_buyer_credit.c.points,
+            evaluation_buyer_credit.c.level,
+            evaluation_run.c.run_id,
+            evaluation_run.c.as_of,
+        )
+        .join(evaluation_run, evaluation_run.c.run_id == evaluation_buyer_credit.c.run_id)
+        .where(evaluation_buyer_credit.c.buyer_id == buyer_id)
+        .order_by(evaluation_run.c.run_id.desc())
+        .limit(1)
+    ).first()
+    return BuyerCredit(*row) if row else None
 
 
 def save_inspection_plan(

@@ -84,6 +84,18 @@ class EvaluationView(BaseModel):
     reasons: list[Reason]
 
 
+class BuyerCreditView(BaseModel):
+    """A buyer's credit points (买家信用积分) from sellers' ratings, as of a stored run."""
+
+    buyer_id: str
+    points: int
+    level: int
+    level_name: Label | None
+    """Name of the level in the rating policy's table (一心 … 五金冠); none at level 0."""
+    as_of: date
+    run_id: int
+
+
 class Profile(BaseModel):
     subject: SubjectSummary
     registered_on: date

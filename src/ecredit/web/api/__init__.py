@@ -6,6 +6,7 @@ from ecredit.web.api import (
     applications,
     auth,
     badges,
+    buyers,
     complaints,
     governance,
     ingest,
@@ -29,6 +30,7 @@ ROUTERS: tuple[APIRouter, ...] = tuple(
         complaints,
         statistics,
         trace,
+        buyers,
         ingest,
         users,
     )
