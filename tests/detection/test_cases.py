@@ -249,6 +249,44 @@ def test_confirming_brushing_writes_records_and_rating_flags(
         confirm_case(engine, case_id, "审核员乙", "again", load_policy())
 
 
+def test_confirming_brushing_also_voids_sellers_ratings_of_the_fake_trades(
+    stored: Detection, engine: sa.Engine
+) -> None:
+    """Sellers rate the buyers of the ring's orders and of some organic ones: only those on
+    the ring's orders stop counting, or the ring accounts would keep their own credit points."""
+    ratings, orders = KIND_TABLES["ratings"], KIND_TABLES["orders"]
+    with engine.begin() as conn:
+        rated = conn.execute(sa.select(ratings)).mappings().all()
+        organic = conn.execute(
+            sa.select(orders.c.order_id)
+            .where(orders.c.order_id.not_in([r["order_id"] for r in rated]))
+            .limit(5)
+        ).scalars()
+        conn.execute(
+            ratings.insert(),
+            [
+                {**rated[0], "rating_id": f"S{order_id}", "order_id": order_id}
+                for order_id in [*(r["order_id"] for r in rated), *organic]
+            ],
+        )
+        conn.execute(
+            ratings.update()
+            .where(ratings.c.rating_id.like("S%"))
+            .values(direction="seller_to_buyer")
+        )
+    decision = confirm_case(engine, brushing_case(stored), "审核员甲", "刷单", load_policy())
+    flagged = sa.select(rating_flag.c.rating_id)
+    with engine.connect() as conn:
+        voided = conn.execute(
+            sa.select(ratings.c.direction, ratings.c.order_id).where(
+                ratings.c.rating_id.in_(flagged)
+            )
+        ).all()
+    by_buyers = {o for d, o in voided if d == "buyer_to_seller"}
+    assert decision.flagged_ratings == len(voided) == 48
+    assert {o for d, o in voided if d == "seller_to_buyer"} == by_buyers
+
+
 def test_dismissing_writes_only_the_decision(stored: Detection, engine: sa.Engine) -> None:
     case_id = brushing_case(stored)
     with pytest.raises(ReviewError):

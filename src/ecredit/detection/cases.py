@@ -14,7 +14,8 @@ learned weight a reviewer could not check.
 The review queue is append-only (new → confirmed / dismissed). Confirming writes credit records
 (catalogue types PLT01–PLT04, source kind `monitoring`, document number = case id, one ingest
 batch per confirmation as provenance) and, for brushing and malicious reviews, `rating_flag`
-rows with `valid_score = false`, so the next evaluation no longer counts those ratings.
+rows with `valid_score = false`, so the next evaluation no longer counts those ratings (for
+brushing also the sellers' ratings of the buyers on the same fake orders).
 """
 
 from __future__ import annotations
@@ -417,6 +418,20 @@ def _record_rows(
     return rows
 
 
+def _sellers_ratings_of_the_same_orders(conn: sa.Connection, ratings: list[str]) -> list[str]:
+    """Sellers' ratings of the buyers on the orders these ratings rate: on a fake trade they
+    would otherwise keep building the ring accounts' own credit points."""
+    table = KIND_TABLES["ratings"]
+    orders = sa.select(table.c.order_id).where(table.c.rating_id.in_(ratings))
+    return list(
+        conn.execute(
+            sa.select(table.c.rating_id).where(
+                table.c.direction == "seller_to_buyer", table.c.order_id.in_(orders)
+            )
+        ).scalars()
+    )
+
+
 def confirm_case(
     db: sa.Engine, case_id: str, reviewer: str, reason: str, policy: DetectionPolicy
 ) -> Decision:
@@ -447,6 +462,8 @@ def confirm_case(
                 "案件涉及的主体或评价未导入数据库 / case refers to subjects or ratings not in the "
                 f"database: {', '.join(missing[:10])}{' …' if len(missing) > 10 else ''}"
             )
+        if manipulation in policy.records.fake_trades:
+            ratings = sorted({*ratings, *_sellers_ratings_of_the_same_orders(conn, ratings)})
         records = _record_rows(case, subjects, policy, reason, now)
         if records:
             digest = hashlib.sha256(

@@ -216,6 +216,7 @@ class RecordPolicy(BaseModel):
     source_name: str
     by_manipulation: dict[Manipulation, RecordRule]
     invalidate_ratings: list[Manipulation]
+    fake_trades: list[Manipulation] = []
 
 
 class DetectionPolicy(BaseModel):
