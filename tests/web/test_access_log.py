@@ -109,18 +109,26 @@ def test_public_reads_write_nothing(web: Web) -> None:
 
 
 def test_a_purpose_the_role_may_not_state_is_refused_and_registered(web: Web) -> None:
+    """Refused attempts on a subject's file are registered too, with the rule that refused
+    them, so 查询使用审查 sees who tried: another subject's archive as well as a purpose the
+    role may not state."""
     before = len(entries(web))
     headers = web.as_role("agency") | {PURPOSE_HEADER: "statutory_duty"}
     refused = web.client.get("/api/v1/subjects/M1/archive", headers=headers)
     assert refused.status_code == 403
+    assert refused.json()["type"] == "/problems/purpose"
     other = web.client.get("/api/v1/subjects/M2/archive", headers=web.as_role("subject"))
-    assert other.status_code == 403  # refused before anything was read: nothing to register
-    (entry,) = entries(web)[before:]
-    assert (entry["actor"], entry["purpose"], entry["authorisation"]) == (
-        "test-agency",
-        "statutory_duty",
-        "denied",
-    )
+    assert other.status_code == 403
+    assert other.json()["messages"]["en"] == "a subject may query only itself"
+    logged = entries(web)[before:]
+    assert [(e["actor"], e["subject_id"], e["purpose"], e["authorisation"]) for e in logged] == [
+        ("test-agency", "M1", "statutory_duty", "denied"),
+        ("test-subject", "M2", "self_query", "denied"),
+    ]
+    assert logged[1]["detail"] == {
+        "request": "GET /api/v1/subjects/M2/archive",
+        "refused": "信用主体只能查询本人信息 / a subject may query only itself",
+    }
 
 
 def test_the_chain_verifies_after_web_reads(db_url: str, web: Web) -> None:

@@ -8,6 +8,7 @@ import io
 from ecredit.records.kinds import KINDS
 from tests.web import world
 from tests.web.conftest import Web
+from tests.web.test_access_log import entries
 
 
 def shops_csv(rows: list[dict]) -> bytes:
@@ -56,3 +57,38 @@ def test_unusable_uploads_are_problems(web: Web) -> None:
         "/api/v1/ingest/planets", files={"file": ("p.csv", b"a\n1\n")}, headers=headers
     )
     assert unknown.status_code == 404
+
+
+def test_an_upload_is_registered_as_a_bulk_operation(web: Web, tmp_path) -> None:
+    """Like `ecredit ingest`: who sent which file and the counts, never a row."""
+    before = len(entries(web))
+    rows = [{**world.SHOPS[0], "shop_id": "S9", "name": "新开的店"}]
+    response = web.client.post(
+        "/api/v1/ingest/shops",
+        files={"file": ("店铺.csv", shops_csv(rows), "text/csv")},
+        headers=web.as_role("platform"),
+    )
+    assert response.status_code == 200, response.text
+    (entry,) = entries(web)[before:]
+    (stored,) = (tmp_path / "uploads" / "test-platform").glob("*-shops.csv")
+    assert (entry["actor"], entry["role"], entry["action"], entry["purpose"]) == (
+        "test-platform",
+        "platform",
+        "ingest",
+        "ingest",
+    )
+    assert entry["authorisation"] == "role:platform"
+    assert entry["detail"] == {
+        "file": str(stored),
+        "kind": "shops",
+        "batch_id": response.json()["batch_id"],
+        "rows_read": 1,
+        "inserted": 1,
+        "unchanged": 0,
+        "rejected": 0,
+        "uploaded_as": "店铺.csv",
+    }
+    refused = web.client.post(
+        "/api/v1/ingest/shops", files={"file": ("s.xlsx", b"x")}, headers=web.as_role("platform")
+    )
+    assert refused.status_code == 422 and len(entries(web)) == before + 1

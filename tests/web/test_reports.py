@@ -10,8 +10,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ecredit.storage.tables import KIND_TABLES
 from ecredit.storage.web import issued_report
+from ecredit.web.accounts import create_api_key, create_user
 from ecredit.web.signing import b64url, canonical_json
-from tests.web.conftest import Web
+from tests.web.conftest import PASSWORD, Web
+from tests.web.test_access_log import entries
 
 
 def issue(web: Web, subject: str = "M1", scope: str = "public", role: str = "public") -> str:
@@ -125,3 +127,76 @@ def test_issued_reports_are_registered(web: Web) -> None:
             sa.select(issued_report).where(issued_report.c.report_no == number)
         ).one()
     assert row.issued_to == "public" and row.document_pdf.startswith(b"%PDF")
+
+
+def consumer(web: Web) -> dict[str, str]:
+    """C1's own account: a consumer, a private person the public never sees."""
+    create_user(web.engine, "test-consumer", PASSWORD, "subject", "C1")
+    return {"X-API-Key": create_api_key(web.engine, "test-consumer", "tests")}
+
+
+def report_entries(web: Web, before: int) -> list[tuple[str, str, str, str]]:
+    return [
+        (e["actor"], e["target"], e["subject_id"], e["authorisation"])
+        for e in entries(web)[before:]
+    ]
+
+
+def test_no_public_report_on_a_private_person(web: Web) -> None:
+    """Anyone holding a public report's number may download it unregistered, so one on a
+    consumer would disclose a person the platform never discloses: refused to every account,
+    the person included, and the attempt registered. A full report stays possible for those
+    `authorise` lets read the person's archive."""
+    own = consumer(web)
+    public = {"subject_id": "C1", "scope": "public"}
+    assert web.client.post("/api/v1/reports", json=public).status_code == 404
+    before = len(entries(web))
+    for headers in (web.as_role("regulator"), own):
+        refused = web.client.post("/api/v1/reports", json=public, headers=headers)
+        assert refused.status_code == 403, refused.text
+        assert "private person" in refused.json()["messages"]["en"]
+    portal = web.client.post(
+        "/subjects/C1/report",
+        data={"scope": "public"},
+        headers=web.as_role("regulator"),
+        follow_redirects=False,
+    )
+    assert portal.status_code == 403
+    assert report_entries(web, before) == [
+        ("test-regulator", "report.public", "C1", "denied"),
+        ("test-consumer", "report.public", "C1", "denied"),
+        ("test-regulator", "report.public", "C1", "denied"),
+    ]
+    page = web.client.get("/subjects/C1", headers=web.as_role("regulator")).text
+    assert 'id="issue-report"' not in page and "/complaints/new" not in page
+    assert 'id="issue-report"' in web.client.get("/subjects/M2").text
+    issue(web, "C1", "full", "regulator")
+    agency = {"subject_id": "C1", "scope": "full"}
+    refused = web.client.post("/api/v1/reports", json=agency, headers=web.as_role("agency"))
+    assert refused.status_code == 403 and refused.json()["type"] == "/problems/consent"
+
+
+def test_every_download_of_a_report_on_a_private_person_is_a_registered_read(web: Web) -> None:
+    """Also a public-scope one issued before they were refused: its download is authorised
+    like the person's archive and registered, not served to anyone with the number."""
+    own = consumer(web)
+    number = issue(web, "C1", "full", "regulator")
+    with web.engine.begin() as conn:
+        conn.execute(
+            issued_report.update().where(issued_report.c.report_no == number).values(scope="public")
+        )
+    for url in (f"/api/v1/reports/{number}.pdf", f"/api/v1/reports/{number}.json"):
+        assert web.client.get(url).status_code == 401
+    assert web.client.get(f"/reports/{number}").status_code == 401
+    before = len(entries(web))
+    for headers in (web.as_role("regulator"), own, web.as_role("agency")):
+        web.client.get(f"/api/v1/reports/{number}.pdf", headers=headers)
+    assert web.client.get(f"/api/v1/reports/{number}.json", headers=own).status_code == 200
+    assert report_entries(web, before) == [
+        ("test-regulator", "report.public", "C1", "role:regulator/statutory_duty"),
+        ("test-consumer", "report.public", "C1", "self"),
+        ("test-agency", "report.public", "C1", "denied"),
+        ("test-consumer", "report.public", "C1", "self"),
+    ]
+    verified = web.client.get(f"/api/v1/reports/{number}/verification").json()
+    assert verified["genuine"] and verified["subject_name"] == "买**"

@@ -112,16 +112,7 @@ def ingest_paths(
 
 def _log_ingest(engine: sa.Engine, report: IngestReport) -> None:
     """Bulk operations are registered in the access log (查询使用登记) like any query."""
-    detail = {
-        "file": str(report.path),
-        "kind": report.kind,
-        "batch_id": report.batch_id,
-        "rows_read": report.rows_read,
-        "inserted": report.inserted,
-        "unchanged": report.unchanged,
-        "rejected": report.rejected,
-    }
-    log_bulk_operation(engine, operator(), Action.INGEST, detail, purpose="ingest")
+    log_bulk_operation(engine, operator(), Action.INGEST, report.log_detail(), purpose="ingest")
 
 
 def _ingest_with_progress(engine, path, kind, keys, encoding, rejects) -> IngestReport:

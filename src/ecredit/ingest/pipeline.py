@@ -48,6 +48,19 @@ class IngestReport:
     rejects_path: Path | None = None
     ignored_columns: list[str] = field(default_factory=list)
 
+    def log_detail(self) -> dict[str, str | int]:
+        """What the access log keeps of an ingest: the file and the counts, never a row, so
+        the command line and the web upload register one shape."""
+        return {
+            "file": str(self.path),
+            "kind": self.kind,
+            "batch_id": self.batch_id,
+            "rows_read": self.rows_read,
+            "inserted": self.inserted,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+        }
+
 
 @dataclass
 class _Run:

@@ -32,7 +32,13 @@ ARCHIVE_CLASSES = (DataClass.PUBLIC, DataClass.INTERNAL)
 
 
 class AccessDenied(Exception):
-    pass
+    """A refusal, kept in both languages and with a short reason code, so the web layer can
+    answer in the reader's language (and name the rule) without parsing the message; `str()`
+    stays the bilingual line the command line prints."""
+
+    def __init__(self, zh: str, en: str, reason: str = "forbidden") -> None:
+        super().__init__(f"{zh} / {en}")
+        self.zh, self.en, self.reason = zh, en, reason
 
 
 @dataclass(frozen=True)
@@ -47,33 +53,41 @@ def _legal_form(conn: sa.Connection, subject_id: str) -> str:
         sa.select(table.c.legal_form).where(table.c.subject_id == subject_id)
     ).scalar_one_or_none()
     if form is None:
-        raise AccessDenied(f"未知的信用主体 / unknown subject: {subject_id}")
+        raise AccessDenied("未知的信用主体", f"unknown subject: {subject_id}", "unknown-subject")
     return str(form)
 
 
 def authorise(
     conn: sa.Connection, actor: Actor, subject_id: str, purpose: str, now: datetime | None = None
 ) -> Grant:
+    """The one decision on reading a subject's non-public information, for every front end
+    (the web's `AccessLog` calls it too); it registers nothing, so callers register its
+    outcome, refusals included, before anything is read. Raises `AccessDenied`."""
     policy = load_privacy_policy()
     role = policy.roles.get(actor.role)
     if role is None:
-        raise AccessDenied(f"未知的角色 / unknown role: {actor.role}")
+        raise AccessDenied("未知的角色", f"unknown role: {actor.role}", "role")
     clear = frozenset(role.clear)
     person = _legal_form(conn, subject_id) == "person"
     if actor.role == "subject":
         if actor.subject_id != subject_id or purpose != SELF_QUERY:
-            raise AccessDenied("信用主体只能查询本人信息 / a subject may query only itself")
+            raise AccessDenied(
+                "信用主体只能查询本人信息", "a subject may query only itself", "self"
+            )
         return Grant("self", clear)
     if purpose not in role.purposes:
         raise AccessDenied(
-            f"角色 {role.zh} 不能以该用途查询 / "
-            f"role {actor.role} may not query for: {purpose or '-'}"
+            f"角色 {role.zh} 不能以该用途查询：{purpose or '-'}",
+            f"role {actor.role} may not query for: {purpose or '-'}",
+            "purpose",
         )
     if person and policy.purposes[purpose].consent_required:
         consent_id = active_consent(conn, subject_id, actor.name, purpose, now or datetime.now(UTC))
         if consent_id is None:
             raise AccessDenied(
-                "查询自然人信息需要本人授权同意 / querying a person needs the person's consent"
+                "查询自然人信息需要本人授权同意",
+                "querying a person needs the person's consent",
+                "consent",
             )
         return Grant(f"consent:{consent_id}", clear)
     return Grant(f"role:{actor.role}/{purpose}", clear)
@@ -94,8 +108,9 @@ def _authorise_logged(
             grant = authorise(conn, actor, subject_id, purpose)
         if clear_field is not None and clear_field.data_class not in grant.clear:
             raise AccessDenied(
-                f"该角色不能查看{clear_field.zh}明文 / role {actor.role} may not read "
-                f"{clear_field.name} in clear"
+                f"该角色不能查看{clear_field.zh}明文",
+                f"role {actor.role} may not read {clear_field.name} in clear",
+                "clear",
             )
     except AccessDenied as refusal:
         refused = {"refused": str(refusal)}
@@ -167,7 +182,7 @@ def archive(engine: sa.Engine, actor: Actor, subject_id: str, purpose: str) -> d
 def self_query(engine: sa.Engine, actor: Actor) -> dict[str, Any]:
     """本人查询: the subject's own archive, who accessed it, and the consents it gave."""
     if actor.subject_id is None:
-        raise AccessDenied("未指明本人 / self-query needs the subject's own id")
+        raise AccessDenied("未指明本人", "self-query needs the subject's own id", "self")
     result = archive(engine, actor, actor.subject_id, SELF_QUERY)
     with engine.connect() as conn:
         result["access_log"] = [

@@ -10,17 +10,28 @@ anonymous, by far the most frequent, and show only what is disclosed to everyone
 The purpose is the one the request declares in `X-Query-Purpose`, checked against what the
 caller's role may state in `policy/privacy.yaml`; a request that does not declare one is
 registered under its role's usual purpose (`DEFAULT_PURPOSES`).
+
+Reading one subject's non-public information — its full archive, a full report, any page or
+report about a private person — is decided by `ecredit.privacy.access.authorise`, the one
+rule for every reader of personal information: the subject itself, or a role that may state
+the purpose and, when the subject is a natural person and the purpose needs it, the person's
+active consent (授权同意). `authorise` registers the outcome either way, refusals as `denied`,
+so 查询使用审查 sees attempts as well as reads. Reads that are not about one subject's file
+(work queues, drill-downs, a platform's complaints, the trail of an order one is party to) are
+decided by their routes and registered with `read`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import sqlalchemy as sa
 from fastapi import Depends, Header, Request
 
 from ecredit.audit.log import Actor, log_query
+from ecredit.privacy import access
+from ecredit.privacy.access import AccessDenied, Grant
 from ecredit.privacy.policy import load_privacy_policy
 from ecredit.web.context import WebContext, web_context
 from ecredit.web.problems import Problem
@@ -41,6 +52,9 @@ handle disputes, an agency reads archives to report on them)."""
 UNSPECIFIED = "unspecified"
 MAX_PURPOSE_CHARS = 64
 SELF = "self"
+DENIED = "denied"
+PROBLEM_SLUGS = {"purpose": "purpose", "consent": "consent"}
+"""Problem types for `authorise`'s refusal reasons; any other reason is plain `forbidden`."""
 
 
 @dataclass
@@ -52,6 +66,7 @@ class AccessLog:
     declared: str | None
     request_line: str
     registered: set[tuple[str, str | None]] = field(default_factory=set)
+    grants: dict[tuple[str, str], Grant] = field(default_factory=dict)
 
     def actor(self) -> Actor:
         return Actor(
@@ -77,7 +92,7 @@ class AccessLog:
         purpose = self.purpose()
         detail = {"request": self.request_line}
         if purpose not in self.allowed_purposes():
-            log_query(self.engine, self.actor(), what, purpose, subject_id, "denied", detail=detail)
+            log_query(self.engine, self.actor(), what, purpose, subject_id, DENIED, detail=detail)
             raise Problem(
                 403,
                 "purpose",
@@ -90,9 +105,59 @@ class AccessLog:
         self.registered.add((what, subject_id))
 
     def subject(self, what: str, row: sa.Row) -> None:
-        """Register reading a subject's public-looking data: non-public only when the subject
-        is a private person (consumer, courier), whom the public never sees."""
-        self.read(what, row.subject_id, public=row.subject_type in PUBLIC_TYPES)
+        """Authorise and register reading a subject's public-looking data: non-public only
+        when the subject is a private person (consumer, courier), whom the public never sees,
+        so only then does it need a grant."""
+        if not is_public_subject(row):
+            self.authorise(what, row.subject_id)
+
+    def authorise(self, what: str, subject_id: str) -> Grant:
+        """Decide with `privacy.access.authorise` whether the caller may read `what` about
+        `subject_id` for the request's purpose, and register the outcome before anything is
+        read; a refusal is registered as denied and answered with 403.
+
+        Blocking: call it from the thread pool."""
+        key = (what, subject_id)
+        if key in self.grants:
+            return self.grants[key]
+        purpose = self.purpose()
+        detail: dict[str, str] = {"request": self.request_line}
+        try:
+            with self.engine.connect() as conn:
+                grant = access.authorise(conn, self.actor(), subject_id, purpose)
+        except AccessDenied as refusal:
+            detail["refused"] = str(refusal)
+            log_query(self.engine, self.actor(), what, purpose, subject_id, DENIED, detail)
+            raise Problem(
+                403, PROBLEM_SLUGS.get(refusal.reason, "forbidden"), refusal.zh, refusal.en
+            ) from None
+        log_query(self.engine, self.actor(), what, purpose, subject_id, grant.authorisation, detail)
+        self.grants[key] = grant
+        self.registered.add(key)
+        return grant
+
+    def permits(self, conn: sa.Connection, subject_id: str) -> bool:
+        """Whether `authorise` would grant a read about `subject_id` now, without registering
+        anything: for offering a link or button, never for reading."""
+        try:
+            access.authorise(conn, self.actor(), subject_id, self.purpose())
+        except AccessDenied:
+            return False
+        return True
+
+    def refuse(self, what: str, subject_id: str | None, zh: str, en: str) -> NoReturn:
+        """Register a refused attempt that no role or consent could make lawful, and answer
+        403: an account asking for it is accountable for having asked."""
+        detail = {"request": self.request_line, "refused": f"{zh} / {en}"}
+        log_query(self.engine, self.actor(), what, self.purpose(), subject_id, DENIED, detail)
+        raise Problem(403, "forbidden", zh, en)
+
+
+def is_public_subject(row: sa.Row) -> bool:
+    """Platforms, merchants (persons among them, shown masked), logistics companies and credit
+    agencies trade or serve in the market and are disclosed; consumers and couriers are private
+    persons and never are."""
+    return row.subject_type in PUBLIC_TYPES
 
 
 async def access_log(

@@ -1,4 +1,9 @@
-"""Dependencies the API routes share: context, caller, database connection, guards."""
+"""Dependencies the API routes share: context, caller, database connection, guards.
+
+Who may read a subject's non-public information is not decided here but by
+`ecredit.privacy.access.authorise` (through `AccessLog`), so one rule — role, purpose and
+consent as `policy/privacy.yaml` states them — holds for every reader, not one per front end.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,11 @@ from typing import Annotated
 import sqlalchemy as sa
 from fastapi import Depends
 
+from ecredit.web.access_log import AccessLog, is_public_subject
 from ecredit.web.context import WebContext, web_context
 from ecredit.web.problems import not_found
 from ecredit.web.queries import subjects
-from ecredit.web.security import Principal, Role, current_principal, forbidden
+from ecredit.web.security import Principal, current_principal
 
 Ctx = Annotated[WebContext, Depends(web_context)]
 Caller = Annotated[Principal, Depends(current_principal)]
@@ -25,31 +31,38 @@ def _read(ctx: Ctx) -> Iterator[sa.Connection]:
 Conn = Annotated[sa.Connection, Depends(_read)]
 
 
-def entitled_to_archive(caller: Principal, row: sa.Row) -> bool:
-    """The full archive: the subject itself, regulators, administrators, and credit agencies
-    for organisations (a person's file needs the person's written consent, 征信业管理条例
-    Art.18, which ecredit does not record)."""
-    if caller.role in (Role.REGULATOR, Role.ADMIN):
-        return True
-    if caller.role is Role.SUBJECT:
-        return caller.subject_id == row.subject_id
-    return caller.role is Role.AGENCY and row.legal_form == "organisation"
-
-
-def visible_subject(conn: sa.Connection, caller: Principal, subject_id: str) -> sa.Row:
-    """Public subjects for everyone; a private person only for those entitled to its file."""
+def find_subject(conn: sa.Connection, caller: Principal, subject_id: str) -> sa.Row:
+    """The subject's row, or 404. The public is told a private person (consumer, courier) does
+    not exist rather than refused: the public never queries non-public data, so there is no
+    purpose to check and no account to hold to account for an anonymous probe."""
     row = subjects.any_subject(conn, subject_id)
-    if row is None or (
-        row.subject_type not in subjects.PUBLIC_TYPES and not entitled_to_archive(caller, row)
-    ):
+    if row is None or (caller.is_public and not is_public_subject(row)):
         raise not_found("信用主体", "subject", subject_id)
     return row
 
 
-def archive_subject(conn: sa.Connection, caller: Principal, subject_id: str) -> sa.Row:
+def visible_subject(conn: sa.Connection, audit: AccessLog, subject_id: str, what: str) -> sa.Row:
+    """A subject whose `what` the caller is about to read: public subjects for everyone and
+    unregistered; a private person only when `privacy.access.authorise` grants it, registered
+    either way. Deciding and registering in one call means no route can show a private person
+    and forget to ask."""
+    row = find_subject(conn, audit.caller, subject_id)
+    audit.subject(what, row)
+    return row
+
+
+def entitled_to_archive(conn: sa.Connection, audit: AccessLog, row: sa.Row) -> bool:
+    """Whether the caller may read this subject's full archive for the request's purpose —
+    `privacy.access.authorise`'s answer, unregistered: for offering the archive link and the
+    full-report button, never for reading (reads go through `archive_subject`)."""
+    return audit.permits(conn, row.subject_id)
+
+
+def archive_subject(conn: sa.Connection, audit: AccessLog, subject_id: str) -> sa.Row:
+    """A subject's full archive is about to be read: authorised and registered as `archive`
+    (403 and a `denied` entry when refused)."""
     row = subjects.any_subject(conn, subject_id)
     if row is None:
         raise not_found("信用主体", "subject", subject_id)
-    if not entitled_to_archive(caller, row):
-        raise forbidden("无权查看该主体的完整信用档案", "you may not read this subject's archive")
+    audit.authorise("archive", row.subject_id)
     return row

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from ecredit.web.access_log import Audit
-from ecredit.web.api.deps import Caller, Conn, Ctx, visible_subject
+from ecredit.web.api.deps import Conn, Ctx, visible_subject
 from ecredit.web.models import Complaint, ListStatus, Measure, Notice, QueueItem
 from ecredit.web.problems import not_found, not_installed, problem_responses
 from ecredit.web.queries import complaints, governance
@@ -25,15 +25,12 @@ def _installed(ctx: Ctx) -> None:
     "/subjects/{subject_id}/lists",
     response_model=list[ListStatus],
     dependencies=PUBLIC,
-    responses=problem_responses(404, 429, 501),
+    responses=problem_responses(403, 404, 429, 501),
     summary="红黑名单状态 / Lists the subject is on",
 )
-def subject_lists(
-    subject_id: str, conn: Conn, ctx: Ctx, caller: Caller, audit: Audit
-) -> list[ListStatus]:
+def subject_lists(subject_id: str, conn: Conn, ctx: Ctx, audit: Audit) -> list[ListStatus]:
     _installed(ctx)
-    row = visible_subject(conn, caller, subject_id)
-    audit.subject("lists", row)
+    row = visible_subject(conn, audit, subject_id, "lists")
     return governance.standing(conn, row.subject_id, today()).lists
 
 
@@ -41,15 +38,12 @@ def subject_lists(
     "/subjects/{subject_id}/measures",
     response_model=list[Measure],
     dependencies=PUBLIC,
-    responses=problem_responses(404, 429, 501),
+    responses=problem_responses(403, 404, 429, 501),
     summary="联合奖惩措施 / Joint measures in force",
 )
-def subject_measures(
-    subject_id: str, conn: Conn, ctx: Ctx, caller: Caller, audit: Audit
-) -> list[Measure]:
+def subject_measures(subject_id: str, conn: Conn, ctx: Ctx, audit: Audit) -> list[Measure]:
     _installed(ctx)
-    row = visible_subject(conn, caller, subject_id)
-    audit.subject("measures", row)
+    row = visible_subject(conn, audit, subject_id, "measures")
     return governance.standing(conn, row.subject_id, today()).measures
 
 
@@ -57,15 +51,12 @@ def subject_measures(
     "/subjects/{subject_id}/notices",
     response_model=list[Notice],
     dependencies=PUBLIC,
-    responses=problem_responses(404, 429, 501),
+    responses=problem_responses(403, 404, 429, 501),
     summary="风险提示 / Published risk notices",
 )
-def subject_notices(
-    subject_id: str, conn: Conn, ctx: Ctx, caller: Caller, audit: Audit
-) -> list[Notice]:
+def subject_notices(subject_id: str, conn: Conn, ctx: Ctx, audit: Audit) -> list[Notice]:
     _installed(ctx)
-    row = visible_subject(conn, caller, subject_id)
-    audit.subject("notices", row)
+    row = visible_subject(conn, audit, subject_id, "notices")
     return governance.standing(conn, row.subject_id, today()).notices
 
 

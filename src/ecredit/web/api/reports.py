@@ -12,13 +12,12 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from ecredit.web import reports
-from ecredit.web.access_log import AccessLog, Audit
-from ecredit.web.api.deps import Caller, Conn, Ctx, entitled_to_archive, visible_subject
+from ecredit.web.access_log import AccessLog, Audit, is_public_subject
+from ecredit.web.api.deps import Caller, Conn, Ctx, find_subject
 from ecredit.web.problems import Problem, not_found, problem_responses
 from ecredit.web.queries import subjects
-from ecredit.web.queries.subjects import PUBLIC_TYPES
 from ecredit.web.reports import VERDICTS, Scope, Verdict
-from ecredit.web.security import Principal, forbidden, open_to_all, unauthenticated
+from ecredit.web.security import Principal, open_to_all, unauthenticated
 
 router = APIRouter(prefix="/reports", tags=["信用报告 reports"])
 PUBLIC = [Depends(open_to_all)]
@@ -74,40 +73,61 @@ def verification(conn: sa.Connection, verdict: Verdict, entry: sa.Row | None) ->
     )
 
 
-def may_issue(caller: Principal, row: sa.Row, scope: Scope) -> None:
-    if scope is Scope.PUBLIC or entitled_to_archive(caller, row):
+PRIVATE_PUBLIC_REPORT = (
+    "不为消费者、快递员等不公开的自然人出具公开版信用报告；本人可获取完整版",
+    "no public-scope report is issued on a private person (consumer, courier); "
+    "the person may obtain a full report",
+)
+
+
+def is_public_report(entry_scope: str, row: sa.Row | None) -> bool:
+    """Only a public-scope report on a disclosed subject is public: a report on a private
+    person is personal information whatever its scope, so each download of it is a read."""
+    return entry_scope == Scope.PUBLIC and row is not None and is_public_subject(row)
+
+
+def may_issue(audit: AccessLog, row: sa.Row, scope: Scope) -> None:
+    """Public scope on a disclosed subject: anyone, unregistered. A full report is the
+    subject's archive on paper, so it is authorised and registered like reading the archive.
+    A public-scope report on a private person is refused to everyone, the person included:
+    anyone holding its number could download it, which would disclose a person the platform
+    never discloses (the person's own way to a report is the full one, which stays theirs)."""
+    if scope is Scope.PUBLIC and is_public_subject(row):
         return
-    raise (
-        unauthenticated()
-        if caller.is_public
-        else forbidden(
-            "无权获取该主体的完整信用报告", "you may not obtain a full report on this subject"
-        )
-    )
+    if audit.caller.is_public:
+        raise unauthenticated()
+    what = f"report.{scope.value}"
+    if scope is Scope.PUBLIC:
+        audit.refuse(what, row.subject_id, *PRIVATE_PUBLIC_REPORT)
+    audit.authorise(what, row.subject_id)
 
 
 def may_download(caller: Principal, conn: sa.Connection, entry: sa.Row, audit: AccessLog) -> None:
-    """A full report is the subject's archive on paper: each time it is fetched, it is read."""
-    if entry.scope != Scope.PUBLIC and entry.issued_to != caller.label():
-        row = subjects.any_subject(conn, entry.subject_id)
-        if not entitled_to_archive(caller, row):
-            raise unauthenticated() if caller.is_public else forbidden()
-    audit.read(f"report.{entry.scope}", entry.subject_id, public=entry.scope == Scope.PUBLIC)
+    """Each fetch of a non-public report — full scope, or any report on a private person,
+    including public-scope ones issued before they were refused — is a read of the subject's
+    information: authorised again (a withdrawn consent stops later downloads) and registered.
+    Anonymous callers are asked to log in, unregistered."""
+    row = subjects.any_subject(conn, entry.subject_id)
+    if is_public_report(entry.scope, row):
+        return
+    if caller.is_public:
+        raise unauthenticated()
+    audit.authorise(f"report.{entry.scope}", entry.subject_id)
 
 
 def issue_report(
     ctx: Ctx, caller: Principal, subject_id: str, scope: Scope, audit: AccessLog
 ) -> str:
-    """Registered after the issuing transaction commits: on SQLite the access log's own
-    transaction would wait for this one's write lock."""
+    """Authorised and registered before the issuing transaction, like every read of personal
+    information, and outside it: on SQLite the access log's own transaction would wait for
+    this one's write lock."""
+    with ctx.engine.connect() as conn:
+        row = find_subject(conn, caller, subject_id)
+    may_issue(audit, row, scope)
     with ctx.engine.begin() as conn:
-        row = visible_subject(conn, caller, subject_id)
-        may_issue(caller, row, scope)
         issued = reports.issue(
             conn, row, scope, caller.label(), ctx.signing, ctx.settings, ctx.capabilities
         )
-    public = scope is Scope.PUBLIC and row.subject_type in PUBLIC_TYPES
-    audit.read(f"report.{scope.value}", row.subject_id, public=public)
     return issued.report_no
 
 
@@ -117,7 +137,8 @@ def issue_report(
     status_code=201,
     dependencies=PUBLIC,
     responses=problem_responses(401, 403, 404, 422, 429),
-    summary="出具信用报告 / Issue a report (full scope: the subject and entitled roles)",
+    summary="出具信用报告 / Issue a report (full scope: the subject itself, or by role, purpose "
+    "and consent; never public scope on a private person)",
 )
 def create(body: ReportRequest, ctx: Ctx, caller: Caller, audit: Audit) -> IssuedReport:
     report_no = issue_report(ctx, caller, body.subject_id, body.scope, audit)

@@ -35,7 +35,7 @@ def search(conn: Conn, q: Annotated[str, Query(min_length=1, max_length=100)]) -
     "/{subject_id}",
     response_model=Profile,
     dependencies=PUBLIC,
-    responses=problem_responses(404, 429),
+    responses=problem_responses(403, 404, 429),
     summary="主体公示信息 / Public profile",
 )
 async def get_profile(
@@ -46,8 +46,7 @@ async def get_profile(
 
     def compute() -> Profile:
         with ctx.engine.connect() as conn:
-            row = visible_subject(conn, caller, subject_id)
-            audit.subject("profile", row)
+            row = visible_subject(conn, audit, subject_id, "profile")
             return profile.profile(conn, row, ctx.capabilities)
 
     if not caller.is_public:
@@ -63,12 +62,11 @@ async def get_profile(
     "/{subject_id}/records",
     response_model=list[Record],
     dependencies=PUBLIC,
-    responses=problem_responses(404, 429),
+    responses=problem_responses(403, 404, 429),
     summary="公示中的信用记录 / Records within their display period",
 )
-def public_records(subject_id: str, conn: Conn, caller: Caller, audit: Audit) -> list[Record]:
-    row = visible_subject(conn, caller, subject_id)
-    audit.subject("records", row)
+def public_records(subject_id: str, conn: Conn, audit: Audit) -> list[Record]:
+    row = visible_subject(conn, audit, subject_id, "records")
     return disclosure.public_records(conn, row.subject_id, profile.today())
 
 
@@ -76,14 +74,11 @@ def public_records(subject_id: str, conn: Conn, caller: Caller, audit: Audit) ->
     "/{subject_id}/ratings",
     response_model=RatingsSummary,
     dependencies=PUBLIC,
-    responses=problem_responses(404, 429),
+    responses=problem_responses(403, 404, 429),
     summary="评价汇总 / Ratings summary",
 )
-def ratings_summary(
-    subject_id: str, conn: Conn, ctx: Ctx, caller: Caller, audit: Audit
-) -> RatingsSummary:
-    row = visible_subject(conn, caller, subject_id)
-    audit.subject("ratings", row)
+def ratings_summary(subject_id: str, conn: Conn, ctx: Ctx, audit: Audit) -> RatingsSummary:
+    row = visible_subject(conn, audit, subject_id, "ratings")
     return ratings.summary(conn, row.subject_id, ctx.capabilities.has("evaluation"))
 
 
@@ -91,19 +86,17 @@ def ratings_summary(
     "/{subject_id}/evaluation",
     response_model=EvaluationView,
     dependencies=PUBLIC,
-    responses=problem_responses(404, 429, 501),
+    responses=problem_responses(403, 404, 429, 501),
     summary="综合信用评价及理由 / Evaluation with its reasons",
 )
-def get_evaluation(
-    subject_id: str, conn: Conn, ctx: Ctx, caller: Caller, audit: Audit
-) -> EvaluationView:
+def get_evaluation(subject_id: str, conn: Conn, ctx: Ctx, audit: Audit) -> EvaluationView:
     if not ctx.capabilities.has("evaluation"):
         raise not_installed("综合信用评价", "evaluation")
-    row = visible_subject(conn, caller, subject_id)
+    # authorised before looking: whether a private person has an evaluation is personal too
+    row = visible_subject(conn, audit, subject_id, "evaluation")
     found = evaluation.latest(conn, row.subject_id)
     if found is None:
         raise not_found("评价结果", "evaluation", subject_id)
-    audit.subject("evaluation", row)
     return found
 
 
@@ -112,9 +105,8 @@ def get_evaluation(
     response_model=Archive,
     dependencies=[Depends(allow(Role.SUBJECT, Role.AGENCY, Role.REGULATOR, Role.ADMIN))],
     responses=problem_responses(401, 403, 404),
-    summary="完整信用档案 / Full archive (the subject itself and entitled roles)",
+    summary="完整信用档案 / Full archive (the subject itself; others by role, purpose and consent)",
 )
-def get_archive(subject_id: str, conn: Conn, ctx: Ctx, caller: Caller, audit: Audit) -> Archive:
-    row = archive_subject(conn, caller, subject_id)
-    audit.read("archive", row.subject_id)
+def get_archive(subject_id: str, conn: Conn, ctx: Ctx, audit: Audit) -> Archive:
+    row = archive_subject(conn, audit, subject_id)
     return profile.archive(conn, row, ctx.capabilities)

@@ -39,8 +39,7 @@ def archive_page(
 ) -> HTMLResponse:
     require_page(caller, *READERS)
     with ctx.engine.connect() as conn:
-        row = archive_subject(conn, caller, subject_id)
-        audit.read("archive", row.subject_id)
+        row = archive_subject(conn, audit, subject_id)
         found = profile.archive(conn, row, ctx.capabilities)
     return page(
         request,

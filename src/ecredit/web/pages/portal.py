@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ecredit.web import documents
 from ecredit.web import reports as report_documents
-from ecredit.web.access_log import Audit
+from ecredit.web.access_log import Audit, is_public_subject
 from ecredit.web.accounts import authenticate
 from ecredit.web.api import reports as report_api
 from ecredit.web.api.badges import check_token, describe
@@ -22,7 +23,7 @@ from ecredit.web.api.trace import order_for, product_for
 from ecredit.web.badges import BadgeStatus
 from ecredit.web.i18n import language
 from ecredit.web.pages.render import fragment, page, require_page
-from ecredit.web.problems import Problem
+from ecredit.web.problems import Problem, not_found
 from ecredit.web.queries import names, profile, ratings, subjects
 from ecredit.web.reports import Scope
 from ecredit.web.security import SESSION_COOKIE, Role, open_to_all, session_token
@@ -49,15 +50,18 @@ def search(
 def subject_page(
     request: Request, subject_id: str, conn: Conn, ctx: Ctx, caller: Caller, audit: Audit
 ) -> HTMLResponse:
-    row = visible_subject(conn, caller, subject_id)
-    audit.subject("profile", row)
+    """A private person's page offers no public report and no complaint form: neither exists
+    for them (the report would be public to anyone with its number, complaints are about
+    subjects that trade)."""
+    row = visible_subject(conn, audit, subject_id, "profile")
     return page(
         request,
         "subject.html",
         caller,
         profile=profile.profile(conn, row, ctx.capabilities),
         severities=names.SEVERITIES,
-        full_report_allowed=entitled_to_archive(caller, row),
+        disclosed=is_public_subject(row),
+        full_report_allowed=entitled_to_archive(conn, audit, row),
     )
 
 
@@ -65,8 +69,7 @@ def subject_page(
 def ratings_partial(
     request: Request, subject_id: str, conn: Conn, ctx: Ctx, caller: Caller, audit: Audit
 ) -> HTMLResponse:
-    row = visible_subject(conn, caller, subject_id)
-    audit.subject("ratings", row)
+    row = visible_subject(conn, audit, subject_id, "ratings")
     summary = ratings.summary(conn, row.subject_id, ctx.capabilities.has("evaluation"))
     return page(request, "ratings_partial.html", caller, ratings=summary)
 
@@ -178,6 +181,15 @@ def badge_page(request: Request, token: str, conn: Conn, ctx: Ctx, caller: Calle
     )
 
 
+def complaint_target(conn: sa.Connection, subject_id: str) -> sa.Row:
+    """Complaints are about subjects that trade or serve (the API refuses any other target),
+    so a private person is not found here for anyone — no read of one happens."""
+    row = subjects.public_subject(conn, subject_id)
+    if row is None:
+        raise not_found("信用主体", "subject", subject_id)
+    return row
+
+
 @router.get("/complaints/new", response_class=HTMLResponse)
 def complaint_form(
     request: Request,
@@ -186,7 +198,7 @@ def complaint_form(
     target: Annotated[str, Query(max_length=64)],
     shop: Annotated[str | None, Query(max_length=64)] = None,
 ) -> HTMLResponse:
-    row = visible_subject(conn, caller, target)
+    row = complaint_target(conn, target)
     return page(
         request,
         "complaint.html",
@@ -226,7 +238,7 @@ async def complaint_submit(
     except Problem as exc:
         error = exc.zh if language(request) == "zh" else exc.en
     with ctx.engine.connect() as conn:
-        row = visible_subject(conn, caller, target_id)
+        row = complaint_target(conn, target_id)
         shops = subjects.shops_of(conn, row.subject_id)
     return page(
         request,
