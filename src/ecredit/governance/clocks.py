@@ -47,17 +47,10 @@ def after(start: date, span: Span, policy: GovernancePolicy | None = None) -> da
     return counted_after(start, span, policy).day
 
 
-@dataclass(frozen=True)
-class Deadline:
-    clock: str
-    zh: str
-    en: str
-    starts_on: date
-    due_on: date
-    extended_to: date | None
-    source: str
-    confidence: str
-    provisional_years: frozenset[int] = frozenset()
+class _CountedForward:
+    """Dates counted forward from one start, some of them over provisional years."""
+
+    provisional_years: frozenset[int]
 
     @property
     def provisional(self) -> bool:
@@ -68,6 +61,19 @@ class Deadline:
         forward from one start, so a date relied only on the provisional years up to its own,
         and a firm due date is not marked because its extension runs into an unknown year."""
         return provisional_note(y for y in self.provisional_years if y <= day.year)
+
+
+@dataclass(frozen=True)
+class Deadline(_CountedForward):
+    clock: str
+    zh: str
+    en: str
+    starts_on: date
+    due_on: date
+    extended_to: date | None
+    source: str
+    confidence: str
+    provisional_years: frozenset[int] = frozenset()
 
 
 def deadline(name: str, start: date, policy: GovernancePolicy | None = None) -> Deadline:
@@ -96,22 +102,12 @@ def due(name: str, start: date, policy: GovernancePolicy | None = None) -> date:
 
 
 @dataclass(frozen=True)
-class ObjectionDeadlines:
+class ObjectionDeadlines(_CountedForward):
     profile: str
     mark_by: date
     answer_by: date
     extended_to: date | None
     provisional_years: frozenset[int] = frozenset()
-
-    @property
-    def provisional(self) -> bool:
-        return bool(self.provisional_years)
-
-    def note_for(self, day: date) -> Label | None:
-        """The provisional note to show beside `day` (one of these deadlines): the counts run
-        forward from one start, so a date relied only on the provisional years up to its own,
-        and a firm due date is not marked because its extension runs into an unknown year."""
-        return provisional_note(y for y in self.provisional_years if y <= day.year)
 
 
 def objection_deadlines(
