@@ -153,19 +153,15 @@ def test_every_draw_is_logged(
     rows = [(d.subject_id, d.risk_class, d.inspector_id) for d in draws]
     plan_id = save_inspection_plan(engine, run_id, 99, RATIOS, 2, POOL, rows, "tester")
     with engine.connect() as conn:
-        logged = (
-            conn.execute(
-                sa.select(
-                    inspection_draw.c.subject_id,
-                    inspection_draw.c.risk_class,
-                    inspection_draw.c.inspector_id,
-                )
-                .where(inspection_draw.c.plan_id == plan_id)
-                .order_by(inspection_draw.c.seq)
+        logged = conn.execute(
+            sa.select(
+                inspection_draw.c.subject_id,
+                inspection_draw.c.risk_class,
+                inspection_draw.c.inspector_id,
             )
-            .tuples()
-            .all()
-        )
+            .where(inspection_draw.c.plan_id == plan_id)
+            .order_by(inspection_draw.c.seq)
+        ).all()
         seed = conn.execute(
             sa.select(inspection_plan.c.seed).where(inspection_plan.c.plan_id == plan_id)
         ).scalar_one()
