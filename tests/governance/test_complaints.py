@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -76,7 +77,8 @@ def test_reporter_identity_never_reaches_the_reported_party(world: sa.Engine) ->
     stored = services.get_complaint(world, rid)
     assert stored.nature == "report" and stored.complainant_id == BUYER
     view = services.reported_party_view(world, rid)
-    assert BUYER not in repr(view) and view.text is None
+    # the complaint id is random hex and may contain the buyer's id by chance
+    assert BUYER not in repr(replace(view, complaint_id="")) and view.text is None
     assert not hasattr(view, "complainant_id")
     (clock,) = services.complaints.complaints.deadlines(stored)
     assert (clock.clock, clock.due_on, clock.extended_to) == (
