@@ -202,5 +202,55 @@ def test_a_v1_batch_still_opens_but_not_with_list_entries(node: NodeIdentity) ->
 
 
 def test_a_newer_format_is_named(node: NodeIdentity) -> None:
-    with pytest.raises(BatchRejected, match="format version 3 is newer than this node reads"):
-        open_batch(resealed(node, small_batch(node), version=3), trusted(node))
+    with pytest.raises(BatchRejected, match="format version 4 is newer than this node reads"):
+        open_batch(resealed(node, small_batch(node), version=4), trusted(node))
+
+
+TOMBSTONE = {
+    "purged_type": "record",
+    "purged_id": "R1",
+    "rule": "电子商务法 Art.31; 征信业管理条例 Art.16 (2026.2)",
+    "delete_after": "2025-06-30",
+    "purged_at": "2026-05-01T08:30:00.000000Z",
+}
+
+
+def test_a_tombstone_opens_and_names_what_went(node: NodeIdentity) -> None:
+    objects = [make_object("purge", "record/R1", node.node_id, NOW, TOMBSTONE)]
+    raw = seal(node, 1, "c2.3.0.4.1", "c3.3.0.4.1.1", objects, NOW)
+    envelope, _peer = open_batch(raw, trusted(node))
+    assert envelope["objects"][0]["data"] == TOMBSTONE
+    assert jsonschema.Draft202012Validator(schema()).is_valid(envelope)
+    misnamed = [make_object("purge", "record/R2", node.node_id, NOW, TOMBSTONE)]
+    with pytest.raises(BatchRejected, match=r"objects/0: id .* but its content names"):
+        open_batch(seal(node, 1, "c3.0.0.0.0.0", "c3.1.0.0.0.1", misnamed, NOW), trusted(node))
+    with_content = [make_object("purge", "record/R1", node.node_id, NOW, TOMBSTONE | {"x": 1})]
+    with pytest.raises(BatchRejected, match=r"objects/0/data"):
+        open_batch(seal(node, 1, "c3.0.0.0.0.0", "c3.1.0.0.0.1", with_content, NOW), trusted(node))
+
+
+def test_a_v2_batch_still_opens_but_not_with_tombstones(node: NodeIdentity) -> None:
+    """v2 was published without tombstones and is frozen: they need v3."""
+    v2_cursor = {"since": "c2.0.0.0.0", "until": "c2.3.0.0.0"}
+    envelope, _peer = open_batch(
+        resealed(node, small_batch(node), version=2, cursor=v2_cursor), trusted(node)
+    )
+    assert envelope["version"] == 2
+    objects = [make_object("purge", "record/R1", node.node_id, NOW, TOMBSTONE)]
+    v2 = resealed(node, seal(node, 1, "c2.0.0.0.0", "c2.3.0.0.0", objects, NOW), version=2)
+    with pytest.raises(BatchRejected, match="schema v2 at objects/0/type"):
+        open_batch(v2, trusted(node))
+
+
+@pytest.mark.parametrize(
+    ("text", "cursor"),
+    [
+        ("c3.42.310.17.3.2.40_41", Cursor(42, 310, 17, 3, 2, (40, 41))),
+        ("c2.42.310.17.3.40", Cursor(42, 310, 17, 3, 0, (40,))),
+        ("c1.42.310", Cursor(42, 310)),
+    ],
+)
+def test_older_cursors_cover_no_tombstone(text: str, cursor: Cursor) -> None:
+    """A peer's cursor kept from v2 (or v1) covered no tombstone, so from it all are sent."""
+    assert Cursor.parse(text) == cursor
+    assert Cursor.parse(str(cursor)) == cursor

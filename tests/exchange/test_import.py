@@ -187,7 +187,9 @@ def test_list_entries_and_evaluations_are_held_as_their_origins_statements(
         ("node-a", "M2", "688.00"),
     ]
     with b.engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(governance_case)).scalar() == 0
+        own_listings = governance_case.c.workflow == "list_entry"
+        count = sa.select(sa.func.count()).select_from(governance_case).where(own_listings)
+        assert conn.execute(count).scalar() == 0
         assert conn.execute(sa.select(evaluation_result.c.score)).scalars().all() == [430.0]
 
     held = held_statements(b)

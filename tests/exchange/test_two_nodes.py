@@ -26,6 +26,7 @@ from ecredit.exchange.http import (
 )
 from ecredit.exchange.node import init_node
 from ecredit.exchange.view import public_view
+from ecredit.governance import services
 from ecredit.storage.evaluations import evaluation_run
 from ecredit.storage.exchange import exchange_statement
 from ecredit.storage.governance import governance_case
@@ -73,11 +74,13 @@ def held(node: nodes.Node, object_type: str) -> list[dict]:
 
 
 def local_rows(node: nodes.Node) -> tuple[int, int]:
-    """Listings and evaluation runs of the node's own: what a peer's must never become."""
+    """Listings and evaluation runs of the node's own: what a peer's must never become. (A
+    peer's black-list entry does open a risk warning here, which is the node's own alert.)"""
+    own_listings = governance_case.c.workflow == "list_entry"
     with node.engine.connect() as conn:
         count = sa.select(sa.func.count())
         return (
-            conn.execute(count.select_from(governance_case)).scalar_one(),
+            conn.execute(count.select_from(governance_case).where(own_listings)).scalar_one(),
             conn.execute(count.select_from(evaluation_run)).scalar_one(),
         )
 
@@ -130,6 +133,12 @@ def test_a_listing_and_evaluations_flow_to_the_regulator_as_the_platforms(
             "某市市场监督管理局",
         )
         assert [m["measure"] for m in listed["measures_executed"]] == ["shield_shop"]
+        applied = services.measures_for(b.engine, "M1")  # 联合惩戒: A's listing, B's measures
+        assert {(m.entry_id, m.origin.node_id if m.origin else None) for m in applied} == {
+            (entry_id, "platform-a")
+        }
+        assert "more_inspections" in {m.measure for m in applied}
+        assert len(services.list_warnings(b.engine, "M1", "list_entry")) == 1
         assert [(e["subject_id"], e["score"]) for e in public_view(b.engine)["evaluations"]] == [
             ("M1", "512.25"),
             ("M2", "688.00"),
@@ -142,6 +151,7 @@ def test_a_listing_and_evaluations_flow_to_the_regulator_as_the_platforms(
 
     assert shown_from(b, "platform-a") == shown_from(a, None)
     assert public_view(b.engine)["list_entries"] == []
+    assert services.measures_for(b.engine, "M1") == []
     *_, lifted = held(b, "list_entry")
     assert lifted["origin"] == "platform-a"
     assert (lifted["data"]["status"], lifted["data"]["end_cause"]) == ("removed", "repair")

@@ -231,12 +231,22 @@ def lists_measures(
     """该主体当日适用的措施及理由 / Measures that apply to the subject today, and why."""
     found = services.measures_for(_engine(db), subject, _day(on), executor)
     rows = [
-        (m.zh, m.measure, "/".join(m.executors), m.document_no, m.until, m.why_zh) for m in found
+        (
+            m.zh,
+            m.measure,
+            "/".join(m.executors),
+            f"{m.origin.name} ({m.origin.node_id})" if m.origin else "本节点 / this node",
+            m.document_no,
+            m.until,
+            m.why_zh,
+        )
+        for m in found
     ]
     headers = (
         "措施 measure",
         "代码 code",
         "执行方 executor",
+        "来源 origin",
         "文书 document",
         "至 until",
         "理由 why",

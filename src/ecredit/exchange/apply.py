@@ -7,8 +7,15 @@ repeats what this node already holds from the same origin. Outcomes:
 - unchanged — same content, said again by another origin (kept as corroboration);
 - kept — refused in favour of the stored version, and logged as a conflict;
 - held — a list entry or evaluation, or a newer version of one from the same origin, kept as
-  that origin's statement: it never touches this node's own lists or evaluations;
-- own — this node's own objects coming back through a peer, ignored.
+  that origin's statement: it never touches this node's own lists or evaluations (a black-list
+  entry in force raises a risk warning here once, naming its origin);
+- own — this node's own objects coming back through a peer, ignored;
+- purged / noted — a tombstone (format v3) from the node that purged a record past its
+  retention term: it deleted what had come from that node (`exchange.tombstones`), or found
+  nothing of it here; either way it is kept, without content, so a repeat changes nothing;
+- stale — a copy of a record (or a status change of one) its origin has purged since, still
+  travelling through another node: dropped, never stored again;
+- ignored — a tombstone relayed under another node's name: only the purging node's counts.
 
 A conflict is decided by source authority (see `policy/exchange.yaml`) and always logged with
 the losing side's content. A repeated batch (same node and sequence, same content) changes
@@ -26,19 +33,25 @@ from typing import Any
 import sqlalchemy as sa
 
 from ecredit.audit.log import Action, Actor, log_bulk_operation
-from ecredit.exchange import provenance
+from ecredit.exchange import provenance, tombstones
 from ecredit.exchange.batch import BatchRejected, object_hash, open_batch, sha256
 from ecredit.exchange.export import stored_objects
 from ecredit.exchange.node import NodeIdentity
 from ecredit.exchange.objects import OBJECT_KINDS, kind_columns, parse_time, save_cursor
 from ecredit.exchange.peers import Peer, get_peer
 from ecredit.exchange.policy import ExchangePolicy
+from ecredit.exchange.received import listing_of
+from ecredit.governance.services.warnings import warn_of_peer_listings
 from ecredit.privacy.classes import PROTECTED
 from ecredit.records.kinds import Kind
 from ecredit.storage.exchange import exchange_conflict, exchange_received, exchange_statement
 from ecredit.storage.tables import KIND_TABLES, ingest_batch, record_status, storage_columns
 
-TYPE_ORDER = ("subject", "record", "record_status", "list_entry", "evaluation")
+TYPE_ORDER = ("subject", "record", "record_status", "list_entry", "evaluation", "purge")
+"""Tombstones last: whatever a batch also says about a record it purged goes with it."""
+
+NOT_STORED = ("unchanged", "own", "held", "purged", "noted", "stale", "ignored")
+"""Outcomes that store no row of the kind tables (for the import's ingest-batch counts)."""
 
 
 @dataclass
@@ -82,6 +95,7 @@ class _Run:
     batch_id: int
     report: ImportReport
     now: datetime
+    actor: Actor
     ranks: dict[str, int] = field(default_factory=dict)
     statements: list[dict[str, Any]] = field(default_factory=list)
 
@@ -110,7 +124,7 @@ def import_batch(
     `expected_node`: the peer that delivered it, when only its own batches are acceptable.
     """
     try:
-        report = _import(engine, raw, identity, policy, expected_node)
+        report = _import(engine, raw, identity, policy, expected_node, actor)
     except BatchRejected as refusal:
         detail = {"outcome": "rejected", "reason": str(refusal), "batch_sha256": sha256(raw)}
         log_bulk_operation(engine, actor, Action.IMPORT, detail, purpose="exchange")
@@ -125,6 +139,7 @@ def _import(
     identity: NodeIdentity,
     policy: ExchangePolicy,
     expected_node: str | None,
+    actor: Actor,
 ) -> ImportReport:
     now = datetime.now(UTC)
     with engine.begin() as conn:
@@ -162,7 +177,7 @@ def _import(
                 ingest_batch_id=batch_id,
             )
         ).inserted_primary_key[0]
-        run = _Run(conn, identity, policy, sender, received_id, batch_id, report, now)
+        run = _Run(conn, identity, policy, sender, received_id, batch_id, report, now, actor)
         for object_type in TYPE_ORDER:
             items = [
                 _Item(line, obj, object_hash(obj))
@@ -204,7 +219,7 @@ def _finish_ingest_batch(
         .where(ingest_batch.c.batch_id == batch_id)
         .values(
             rows_inserted=sum(counts[o] for o in provenance.APPLIED),
-            rows_unchanged=counts["unchanged"] + counts["own"] + counts["held"],
+            rows_unchanged=sum(counts[o] for o in NOT_STORED),
             rows_rejected=counts["kept"],
             finished_at=now,
             status="finished",
@@ -314,6 +329,8 @@ def _apply_kind(run: _Run, items: list[_Item]) -> None:
     if not items:
         return
     object_type = items[0].obj["type"]
+    if object_type == "record":
+        items = _drop_stale(run, items)
     kind = OBJECT_KINDS[object_type]
     table = KIND_TABLES[kind.name]
     key = table.c[kind.key[0]]
@@ -359,12 +376,24 @@ def _stale_protected(kind: Kind, stored: dict[str, Any], incoming: dict[str, Any
     return stale
 
 
+def _drop_stale(run: _Run, items: list[_Item]) -> list[_Item]:
+    """Old copies of what their origin has purged are counted, not stored: storing them
+    again would undo the purge on this node."""
+    stale = tombstones.stale(run.conn, [i.obj for i in items])
+    if stale:
+        run.report.outcomes["stale"] += len(stale)
+    return [i for i in items if i.id not in stale]
+
+
 def _apply_status(run: _Run, items: list[_Item]) -> None:
     """Status changes (corrections, repairs, withdrawals) append to the record's history, in
-    the sender's order, when their origin has at least the authority of the record's."""
+    the sender's order, when their origin has at least the authority of the record's. One
+    for a record purged here has nothing left to apply to: it is stale, not a gap."""
+    items = _drop_stale(run, items)
     known = provenance.latest_of(run.conn, "record_status", [i.id for i in items])
     named = sorted({i.obj["data"]["record_id"] for i in items})
     records = stored_objects(run.conn, "record", named, run.identity, run.policy)
+    purged = tombstones.purged_here(run.conn, set(named) - set(records))
     for item in items:
         data = item.obj["data"]
         if (seen := known.get(item.id)) is not None:
@@ -375,6 +404,9 @@ def _apply_status(run: _Run, items: list[_Item]) -> None:
                 _conflict(run, item, "kept", json.loads(seen.payload), "stored", rule)
             continue
         record = records.get(data["record_id"])
+        if record is None and data["record_id"] in purged:
+            run.report.outcomes["stale"] += 1
+            continue
         if record is None:
             raise _unknown(item, "record_id")
         if run.incoming_rank(item.obj["origin"]) > run.rank(record["origin"]):
@@ -401,21 +433,64 @@ def _apply_held(run: _Run, items: list[_Item]) -> None:
     if not items:
         return
     _require_subjects(run, items)
+    newer = _newer_versions(run, items, provenance.HELD)
+    for item in newer:
+        _state(run, item, "held")
+    if items[0].obj["type"] == "list_entry":
+        _warn_of_listings(run, newer)
+
+
+def _newer_versions(run: _Run, items: list[_Item], outcomes: tuple[str, ...]) -> list[_Item]:
+    """The items that are new, or a newer version of what their origin said before (its
+    statements with one of `outcomes`): for what stays its origin's statement, the origin's
+    newest version is the one that counts. A repeat is counted unchanged; an older version
+    arriving late is refused and logged, as for a record of the same origin."""
     ids = [i.id for i in items]
-    latest = provenance.latest_per_origin(run.conn, items[0].obj["type"], ids)
+    latest = provenance.latest_per_origin(run.conn, items[0].obj["type"], ids, outcomes)
+    newer: list[_Item] = []
     for item in items:
         seen = latest.get((item.obj["origin"], item.id))
         if seen is None:
-            _state(run, item, "held")
+            newer.append(item)
         elif seen.content_hash == item.digest:
             run.report.outcomes["unchanged"] += 1
         else:
             held = json.loads(seen.payload)
             outcome, winner, rule = _decide(run, item.obj, held)
             if outcome == "updated":
-                _state(run, item, "held")
+                newer.append(item)
             else:
                 _conflict(run, item, outcome, held, winner, rule)
+    return newer
+
+
+def _warn_of_listings(run: _Run, newer: list[_Item]) -> None:
+    """A peer's black-list entry in force alerts this node's platforms and regulators once
+    (联合惩戒 starts with knowing). Only the sender's own listings count, as for its measures
+    (`exchange.received`): a listing travels only from the node that decided it."""
+    sender = run.sender
+    listings = [
+        listing_of(sender, i.obj["data"]) for i in newer if i.obj["origin"] == sender.node_id
+    ]
+    warn_of_peer_listings(run.conn, listings, run.now)
+
+
+def _apply_purges(run: _Run, items: list[_Item]) -> None:
+    """Tombstones count only from the node that purged, the batch's signer: one relayed under
+    another node's name could otherwise delete that node's records here, so it is ignored.
+    A new tombstone, or a newer one (the record filed again and purged again), deletes what
+    came from that node (`tombstones.forget`) and stays as its statement, without content."""
+    signer = run.sender.node_id
+    signed = [i for i in items if i.obj["origin"] == signer]
+    if relayed := len(items) - len(signed):
+        run.report.outcomes["ignored"] += relayed
+    if not signed:
+        return
+    newer = _newer_versions(run, signed, tombstones.OUTCOMES)
+    data = [i.obj["data"] for i in newer]
+    deleted = tombstones.forget(run.conn, signer, data, run.actor.name, run.now)
+    for item in newer:
+        _state(run, item, "purged" if deleted[item.obj["data"]["purged_id"]] else "noted")
 
 
 APPLIERS = {
@@ -424,4 +499,5 @@ APPLIERS = {
     "record_status": _apply_status,
     "list_entry": _apply_held,
     "evaluation": _apply_held,
+    "purge": _apply_purges,
 }

@@ -26,16 +26,18 @@ from ecredit.audit.log import canonical, iso
 from ecredit.exchange.node import NodeIdentity, signature_valid
 from ecredit.exchange.peers import Peer
 
-FORMAT, VERSION = "ecredit-exchange", 2
-OBJECT_TYPES = ("subject", "record", "record_status", "list_entry", "evaluation")
+FORMAT, VERSION = "ecredit-exchange", 3
+OBJECT_TYPES = ("subject", "record", "record_status", "list_entry", "evaluation", "purge")
 DEFS = ("object_header", *OBJECT_TYPES)
 READABLE: dict[int, frozenset[str]] = {
     1: frozenset({"subject", "record", "record_status"}),
-    2: frozenset(OBJECT_TYPES),
+    2: frozenset({"subject", "record", "record_status", "list_entry", "evaluation"}),
+    3: frozenset(OBJECT_TYPES),
 }
 """Object types this node accepts in each format version. Version 1 also described list
 entries and evaluations, but no node ever exported them and their v1 shape lacks the
-lifecycle and reasons, so they are refused rather than held in a shape nothing reads."""
+lifecycle and reasons, so they are refused rather than held in a shape nothing reads.
+Tombstones (`purge`) exist from version 3: v2 was published without them and is frozen."""
 
 
 def evaluation_key(data: Mapping[str, Any]) -> str:
@@ -44,11 +46,18 @@ def evaluation_key(data: Mapping[str, Any]) -> str:
     return f"{data['subject_id']}/{data['model_version']}/{data['as_of']}"
 
 
+def tombstone_key(data: Mapping[str, Any]) -> str:
+    """A tombstone is named after what went, so a repeat of the same purge is the same object
+    and a second purge of a record filed again is a newer version of it."""
+    return f"{data['purged_type']}/{data['purged_id']}"
+
+
 OBJECT_KEYS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "subject": lambda data: data["subject_id"],
     "record": lambda data: data["record_id"],
     "list_entry": lambda data: data["entry_id"],
     "evaluation": evaluation_key,
+    "purge": tombstone_key,
 }
 """How an object's id follows from its content; status changes are numbered by their origin."""
 
@@ -123,7 +132,8 @@ def _parse(raw: bytes) -> dict[str, Any]:
 def _validators(version: int) -> dict[str, jsonschema.Draft202012Validator]:
     """The root and each object definition, each resolving references against the root."""
     root = jsonschema.Draft202012Validator(schema(version))
-    return {"": root} | {name: root.evolve(schema=schema(version)["$defs"][name]) for name in DEFS}
+    defs = schema(version)["$defs"]
+    return {"": root} | {name: root.evolve(schema=defs[name]) for name in DEFS if name in defs}
 
 
 def _first_error(version: int, validator: str, instance: object, prefix: str) -> None:

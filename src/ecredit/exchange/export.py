@@ -6,7 +6,9 @@ and the export is logged as a bulk operation.
 
 Subjects, records and status changes travel whoever said them (a node relays what it
 received). List entries and evaluations travel only from the node that decided or computed
-them: a peer's are held here as its statements, not taken over as this node's own.
+them: a peer's are held here as its statements, not taken over as this node's own. So do
+tombstones: each purge this node made, by its own retention run or on a peer's tombstone,
+goes to every peer (`exchange.tombstones`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ecredit.audit.log import Action, Actor, log_bulk_operation
-from ecredit.exchange import provenance
+from ecredit.exchange import provenance, tombstones
 from ecredit.exchange.batch import content_hash, evaluation_key, seal
 from ecredit.exchange.node import NodeIdentity
 from ecredit.exchange.objects import (
@@ -221,7 +223,7 @@ def collect(
     until: Cursor,
 ) -> list[dict[str, Any]]:
     """Subjects before the records, list entries and evaluations that name them, records
-    before their status changes."""
+    before their status changes, tombstones last (as they are applied)."""
     subjects, records = KIND_TABLES["subjects"], KIND_TABLES["records"]
     return [
         *kind_objects(
@@ -233,6 +235,7 @@ def collect(
         *_status_objects(conn, identity, since, until),
         *_list_entry_objects(conn, identity, policy, since, until),
         *_evaluation_objects(conn, identity, policy, since, until),
+        *tombstones.tombstone_objects(conn, identity, since, until),
     ]
 
 

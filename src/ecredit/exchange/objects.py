@@ -5,9 +5,10 @@ class decides whether it leaves the node, and personal fields leave only masked.
 results are declared as a kind too, for the same spelling and the same data-class rule; list
 entries are nested (reasons, executed measures), so they are spelled out below.
 
-A cursor names the newest ingest batch, status change, governance event and evaluation run an
-export covered, plus the ingest batches still running at that moment: their later chunks are
-sent again next time (harmless, imports are idempotent) instead of being skipped for good.
+A cursor names the newest ingest batch, status change, governance event, evaluation run and
+purge-log row an export covered, plus the ingest batches still running at that moment: their
+later chunks are sent again next time (harmless, imports are idempotent) instead of being
+skipped for good.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from ecredit.privacy.classes import PROTECTED
 from ecredit.records.kinds import RECORDS, SUBJECTS, DataClass, Field, FieldType, Kind
 from ecredit.storage.evaluations import evaluation_run
 from ecredit.storage.exchange import exchange_cursor
-from ecredit.storage.governance import governance_event
+from ecredit.storage.governance import governance_event, purge_log
 from ecredit.storage.tables import ingest_batch, record_status
 
 OBJECT_KINDS: dict[str, Kind] = {"subject": SUBJECTS, "record": RECORDS}
@@ -51,8 +52,10 @@ EVALUATIONS = Kind(
 """What an evaluation result says to a peer; every field is public, as on the subject page.
 Contributions and evidence stay home: they name orders and ratings a peer does not hold."""
 
-CURSOR = re.compile(r"^c2\.(\d+)\.(\d+)\.(\d+)\.(\d+)(?:\.(\d+(?:_\d+)*))?$")
-CURSOR_V1 = re.compile(r"^c1\.(\d+)\.(\d+)(?:\.(\d+(?:_\d+)*))?$")
+RUNNING = r"(?:\.(\d+(?:_\d+)*))?$"
+CURSOR = re.compile(r"^c3\.(\d+)\.(\d+)\.(\d+)\.(\d+)\.(\d+)" + RUNNING)
+CURSOR_V2 = re.compile(r"^c2\.(\d+)\.(\d+)\.(\d+)\.(\d+)" + RUNNING)
+CURSOR_V1 = re.compile(r"^c1\.(\d+)\.(\d+)" + RUNNING)
 
 
 @dataclass(frozen=True)
@@ -61,29 +64,31 @@ class Cursor:
     status: int = 0
     event: int = 0
     run: int = 0
+    purge: int = 0
     running: tuple[int, ...] = ()
 
     def __str__(self) -> str:
-        text = f"c2.{self.batch}.{self.status}.{self.event}.{self.run}"
+        text = f"c3.{self.batch}.{self.status}.{self.event}.{self.run}.{self.purge}"
         return text + ("." + "_".join(map(str, self.running)) if self.running else "")
 
     @classmethod
     def parse(cls, text: str) -> Cursor:
-        """A c1 cursor, kept by a peer from format v1, covered no list entry or evaluation,
-        so from it they are all sent."""
+        """A cursor kept by a peer from an older format covered less: a c1 cursor no list
+        entry, evaluation or tombstone, a c2 cursor no tombstone, so from it those are all
+        sent (a tombstone for something the peer never received is noted and ignored)."""
         if match := CURSOR.match(text):
-            batch, status, event, run, running = match.groups()
+            *counters, running = match.groups()
+        elif match := CURSOR_V2.match(text):
+            *counters, running = match.groups()
+            counters.append("0")
         elif match := CURSOR_V1.match(text):
-            (batch, status, running), event, run = match.groups(), "0", "0"
+            *counters, running = match.groups()
+            counters += ["0", "0", "0"]
         else:
-            raise ValueError(f"游标格式错误 / not a cursor: {text!r} (e.g. c2.42.310.17.3)")
-        return cls(
-            int(batch),
-            int(status),
-            int(event),
-            int(run),
-            tuple(int(n) for n in (running or "").split("_") if n),
-        )
+            raise ValueError(f"游标格式错误 / not a cursor: {text!r} (e.g. c3.42.310.17.3.2)")
+        batch, status, event, run, purge = (int(n) for n in counters)
+        running_ids = tuple(int(n) for n in (running or "").split("_") if n)
+        return cls(batch, status, event, run, purge, running_ids)
 
 
 def _newest(conn: sa.Connection, column: sa.Column) -> int:
@@ -102,6 +107,7 @@ def current_cursor(conn: sa.Connection) -> Cursor:
         _newest(conn, record_status.c.id),
         _newest(conn, governance_event.c.id),
         _newest(conn, evaluation_run.c.run_id),
+        _newest(conn, purge_log.c.id),
         tuple(running),
     )
 

@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ecredit.exchange.policy import load_exchange_policy
 from ecredit.records.catalogue import load_catalogue, policy_path
 from ecredit.records.kinds import SEVERITIES
 
@@ -226,6 +227,25 @@ class MeasureDefinition(Sourced):
     executors: list[Literal["platform", "department"]]
 
 
+class PeerListingPolicy(Sourced):
+    """跨地区、跨部门联合惩戒: which listings that trusted peers decided trigger this node's
+    joint measures. A peer's listing stays the peer's act (it is never decided, lifted or
+    stored here as a list entry); this only says whether this node acts on it, so each
+    authority can choose whose decisions it executes. `lists` names the list codes applied
+    from every peer of one of `authorities` (the authority registered for the peer here);
+    `peers` overrides both for one node id — its list codes, `[]` for none."""
+
+    lists: list[str]
+    authorities: list[str]
+    peers: dict[str, list[str]] = {}
+
+    def lists_from(self, node_id: str, authority: str) -> frozenset[str]:
+        """List codes whose entries by this peer apply here."""
+        if node_id in self.peers:
+            return frozenset(self.peers[node_id])
+        return frozenset(self.lists) if authority in self.authorities else frozenset()
+
+
 class Template(_Strict):
     zh: str
     en: str
@@ -281,6 +301,7 @@ class GovernancePolicy(_Strict):
     repair: RepairPolicy
     lists: dict[str, ListDefinition]
     measures: dict[str, MeasureDefinition]
+    peer_listings: PeerListingPolicy
     commitments: CommitmentPolicy
     warnings: WarningPolicy
     retention: RetentionPolicy
@@ -293,6 +314,12 @@ class GovernancePolicy(_Strict):
         for code, measure in self.measures.items():
             if unknown := set(measure.lists) - set(self.lists):
                 raise ValueError(f"measure {code}: unknown lists {sorted(unknown)}")
+        peer_lists = {c for codes in self.peer_listings.peers.values() for c in codes}
+        if unknown := (set(self.peer_listings.lists) | peer_lists) - set(self.lists):
+            raise ValueError(f"peer_listings: unknown lists {sorted(unknown)}")
+        authorities = load_exchange_policy().authorities
+        if unknown := set(self.peer_listings.authorities) - set(authorities):
+            raise ValueError(f"peer_listings: unknown authorities {sorted(unknown)}")
         codes = {self.commitments.signed_record_type, self.commitments.breach_record_type}
         codes |= {c for d in self.lists.values() for cr in d.criteria for c in cr.codes}
         if unknown := codes - catalogue.codes:

@@ -17,6 +17,7 @@ from typing import Any
 from ecredit.governance.clocks import add_months
 from ecredit.governance.lists import ListEntry
 from ecredit.governance.model import Case, Event, day, require
+from ecredit.governance.peer_lists import PeerListing
 from ecredit.governance.policy import GovernancePolicy, load_policy
 from ecredit.governance.ports import DetectionCase, Score
 
@@ -113,6 +114,33 @@ def list_entry(entry: ListEntry, policy: GovernancePolicy | None = None) -> Aler
         f"{rule.zh}：{definition.zh}",
         f"{rule.en}: {definition.en}",
         {"entry_id": entry.entry_id, "list_code": entry.list_code},
+    )
+
+
+def peer_list_entry(listing: PeerListing, policy: GovernancePolicy | None = None) -> Alert:
+    """A trusted peer black-listed a subject this node holds: platforms and regulators here
+    should know before the subject trades on. The trigger is the peer and its entry, so the
+    alert is raised once however often the entry arrives again (published, measures executed),
+    and never merges with an alert about this node's own listing."""
+    policy = policy or load_policy()
+    rule, definition = policy.warnings.list_entry, policy.lists[listing.entry.list_code]
+    origin, decision = listing.origin, listing.entry.decision
+    document = decision.document_no if decision else ""
+    return Alert(
+        "list_entry",
+        listing.entry.subject_id,
+        f"{origin.node_id}/{listing.entry.entry_id}",
+        rule.level,
+        f"{rule.zh}：{definition.zh}（来源：{origin.name}，{document}）",
+        f"{rule.en}: {definition.en} (from {origin.name}, {document})",
+        {
+            "entry_id": listing.entry.entry_id,
+            "list_code": listing.entry.list_code,
+            "origin": origin.node_id,
+            "origin_name": origin.name,
+            "decided_by": decision.authority if decision else None,
+            "document_no": document,
+        },
     )
 
 

@@ -84,6 +84,29 @@ class EvaluationView(BaseModel):
     reasons: list[Reason]
 
 
+class NodeOrigin(BaseModel):
+    """The trusted node (节点) a listing or an evaluation came from, as registered here: its
+    decision or opinion, shown as such and never as this node's own."""
+
+    node_id: str
+    name: str
+    authority: str
+    authority_name: Label
+
+
+class PeerEvaluationView(BaseModel):
+    """Another node's evaluation of the subject, on that node's own model: shown beside this
+    node's, never merged with it, so its grade carries no name from this node's scale."""
+
+    origin: NodeOrigin
+    score: float
+    grade: str
+    risk_class: str | None
+    as_of: date
+    model_version: str
+    reasons: list[Reason]
+
+
 class BuyerCreditView(BaseModel):
     """A buyer's credit points (买家信用积分) from sellers' ratings, as of a stored run."""
 
@@ -106,7 +129,14 @@ class Profile(BaseModel):
     records: list[Record]
     evaluation: EvaluationView | None
     lists: list[ListStatus] | None
+    """This node's own listings in force."""
+    peer_lists: list[ListStatus] | None = None
+    """Listings in force that trusted nodes decided, each with its `origin`."""
     measures: list[Measure] | None
+    """Joint measures in force here, from this node's listings and from the trusted nodes'
+    listings it applies (those with an `origin`)."""
+    peer_evaluations: list[PeerEvaluationView] = []
+    """Each trusted node's latest evaluation of the subject, with its `origin`."""
     notices: list[Notice] | None
     capabilities: dict[str, bool]
     """Which optional capabilities answered; a missing one is not installed, not empty."""
@@ -210,10 +240,16 @@ class ListStatus(BaseModel):
     list_code: str
     name: Label
     polarity: str
-    """red (红名单) or black (黑名单)."""
+    """red (红名单) or black (黑名单); `unknown` for a trusted node's list this node does not
+    define (shown, but no measure here follows from it)."""
     decided_on: date | None
     ends_on: date | None
     reasons: list[Reason]
+    decided_by: str | None = None
+    """The deciding authority (决定机关) and its decision document (文书号)."""
+    document_no: str | None = None
+    origin: NodeOrigin | None = None
+    """None for this node's own listing, else the trusted node that decided it."""
 
 
 class Measure(BaseModel):
@@ -223,6 +259,13 @@ class Measure(BaseModel):
     executors: list[str]
     since: date
     until: date
+    entry_id: str | None = None
+    """The listing the measure follows from, with its decision."""
+    decided_by: str | None = None
+    document_no: str | None = None
+    origin: NodeOrigin | None = None
+    """None when this node's own listing triggers it, else the trusted node whose listing
+    this node applies (联合奖惩)."""
 
 
 class Notice(BaseModel):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from collections.abc import Iterable
 from datetime import date, datetime
 
 import sqlalchemy as sa
 
 from ecredit.governance import warnings
 from ecredit.governance.model import china_date
+from ecredit.governance.peer_lists import PeerListing, is_black
 from ecredit.governance.policy import load_policy
 from ecredit.governance.ports import Notifier
 from ecredit.governance.services.common import SYSTEM, WARNING, act, moment
@@ -21,6 +23,20 @@ def raise_alert(conn: sa.Connection, alert: warnings.Alert, at: datetime) -> boo
     event = warnings.raised(alert, at, SYSTEM)
     return store.open_case(
         conn, WARNING, alert.warning_id, alert.subject_id, event, kind=alert.rule
+    )
+
+
+def warn_of_peer_listings(
+    conn: sa.Connection, listings: Iterable[PeerListing], at: datetime
+) -> int:
+    """Alert platforms and regulators here when a trusted peer's black-list entry in force
+    arrives for a subject this node holds (imports call this with what they held); each
+    peer's entry alerts once, however often it arrives again. Returns the alerts raised."""
+    today = china_date(at)
+    return sum(
+        raise_alert(conn, warnings.peer_list_entry(listing), at)
+        for listing in listings
+        if is_black(listing) and listing.in_force(today)
     )
 
 

@@ -29,9 +29,12 @@ def _installed(ctx: Ctx) -> None:
     summary="红黑名单状态 / Lists the subject is on",
 )
 def subject_lists(subject_id: str, conn: Conn, ctx: Ctx, audit: Audit) -> list[ListStatus]:
+    """This node's listings in force, then those trusted nodes decided, each of those with
+    its `origin`: they are the listings behind the joint measures applied here."""
     _installed(ctx)
     row = visible_subject(conn, audit, subject_id, "lists")
-    return governance.standing(conn, row.subject_id, today()).lists
+    standing = governance.standing(conn, row.subject_id, today())
+    return [*standing.lists, *standing.peer_lists]
 
 
 @router.get(
@@ -42,6 +45,7 @@ def subject_lists(subject_id: str, conn: Conn, ctx: Ctx, audit: Audit) -> list[L
     summary="联合奖惩措施 / Joint measures in force",
 )
 def subject_measures(subject_id: str, conn: Conn, ctx: Ctx, audit: Audit) -> list[Measure]:
+    """From this node's listings and the trusted nodes' it applies (those with an `origin`)."""
     _installed(ctx)
     row = visible_subject(conn, audit, subject_id, "measures")
     return governance.standing(conn, row.subject_id, today()).measures

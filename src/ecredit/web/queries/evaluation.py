@@ -24,7 +24,7 @@ def grade_name(grade: str) -> Label:
     return Label(zh=grade, en=grade)
 
 
-def _reasons(zh: str, en: str) -> list[Reason]:
+def reasons(zh: str, en: str) -> list[Reason]:
     zh_parts = [p for p in zh.split(REASON_SEPARATORS[0]) if p]
     en_parts = [p for p in en.split(REASON_SEPARATORS[1]) if p]
     return [Reason(zh=z, en=e) for z, e in zip(zh_parts, en_parts, strict=False)]
@@ -56,7 +56,7 @@ def latest(conn: sa.Connection, subject_id: str) -> EvaluationView | None:
         risk_class=row.risk_class,
         as_of=row.as_of,
         model_version=row.model_version,
-        reasons=_reasons(row.reasons_zh, row.reasons_en),
+        reasons=reasons(row.reasons_zh, row.reasons_en),
     )
 
 

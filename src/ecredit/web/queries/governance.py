@@ -4,6 +4,10 @@ This is the one module of the web layer that reads governance: list entries in f
 joint measures they carry, published risk notices, and the work queues (cases of each
 workflow with their latest step). Governance owns the rules and the state (its cases and
 their replay); the web layer only reads, on the request's connection.
+
+Listings that trusted nodes decided are shown apart from this node's own, each with its
+origin, and only while in force at that node; the measures this node applies from them
+(`peer_listings` in governance.yaml) name the same origin.
 """
 
 from __future__ import annotations
@@ -13,15 +17,18 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from ecredit.exchange.received import peer_listings
 from ecredit.governance import lists as list_rules
 from ecredit.governance import measures as measure_rules
 from ecredit.governance import warnings as warning_rules
+from ecredit.governance.measures import ApplicableMeasure
 from ecredit.governance.policy import load_policy
 from ecredit.governance.services import common
 from ecredit.governance.services import lists as list_service
 from ecredit.governance.services.archive import EVENT_LABELS
 from ecredit.storage import governance as store
-from ecredit.web.models import Label, ListStatus, Measure, Notice, QueueItem, Reason
+from ecredit.web.models import Label, ListStatus, Measure, NodeOrigin, Notice, QueueItem, Reason
+from ecredit.web.queries.peers import node_origin
 
 QUEUES: dict[str, Label] = {
     common.DETECTION_CASE: Label(zh="监测案件", en="Detection cases"),
@@ -38,42 +45,58 @@ class Standing:
     """A subject's governance standing on one day, read in one pass."""
 
     lists: list[ListStatus]
+    peer_lists: list[ListStatus]
     measures: list[Measure]
     notices: list[Notice]
 
 
+def _list_status(entry: list_rules.ListEntry, origin: NodeOrigin | None = None) -> ListStatus:
+    definition = load_policy().lists.get(entry.list_code)
+    decision = entry.decision
+    return ListStatus(
+        entry_id=entry.entry_id,
+        list_code=entry.list_code,
+        name=list_name(entry.list_code),
+        polarity=definition.polarity if definition else "unknown",
+        decided_on=decision.decided_on if decision else None,
+        ends_on=entry.ends_on,
+        reasons=[Reason(zh=r.zh, en=r.en) for r in entry.reasons],
+        decided_by=decision.authority if decision else None,
+        document_no=decision.document_no if decision else None,
+        origin=origin,
+    )
+
+
+def _measure(m: ApplicableMeasure) -> Measure:
+    return Measure(
+        measure=m.measure,
+        name=Label(zh=m.zh, en=m.en),
+        list_code=m.list_code,
+        executors=list(m.executors),
+        since=m.since,
+        until=m.until,
+        entry_id=m.entry_id,
+        decided_by=m.authority,
+        document_no=m.document_no,
+        origin=node_origin(m.origin) if m.origin else None,
+    )
+
+
 def standing(conn: sa.Connection, subject_id: str, today: date) -> Standing:
     entries = list_service.entries(conn, subject_id)
-    definitions = load_policy().lists
+    received = [p for p in peer_listings(conn, subject_id) if p.in_force(today)]
     warnings = [
         warning_rules.replay(c)
         for c in store.load_cases(conn, common.WARNING, subject_id=subject_id)
     ]
+    applied = [
+        *measure_rules.measures_for(entries, today, None),
+        *measure_rules.peer_measures_for(received, today, None),
+    ]
     return Standing(
-        lists=[
-            ListStatus(
-                entry_id=e.entry_id,
-                list_code=e.list_code,
-                name=list_name(e.list_code),
-                polarity=definitions[e.list_code].polarity,
-                decided_on=e.decision.decided_on if e.decision else None,
-                ends_on=e.ends_on,
-                reasons=[Reason(zh=r.zh, en=r.en) for r in e.reasons],
-            )
-            for e in entries
-            if e.in_force(today)
-        ],
-        measures=[
-            Measure(
-                measure=m.measure,
-                name=Label(zh=m.zh, en=m.en),
-                list_code=m.list_code,
-                executors=list(m.executors),
-                since=m.since,
-                until=m.until,
-            )
-            for m in measure_rules.measures_for(entries, today, None)
-        ],
+        lists=[_list_status(e) for e in entries if e.in_force(today)],
+        peer_lists=[_list_status(p.entry, node_origin(p.origin)) for p in received],
+        measures=[_measure(m) for m in applied],
         notices=[
             Notice(
                 warning_id=w.warning_id,

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from ecredit.governance.model import china_date, utc_now
 from ecredit.web.capabilities import Capabilities
 from ecredit.web.models import Archive, Profile
-from ecredit.web.queries import complaints, disclosure, evaluation, governance, subjects
+from ecredit.web.queries import complaints, disclosure, evaluation, governance, peers, subjects
 
 
 def today() -> date:
@@ -35,7 +35,9 @@ def profile(conn: sa.Connection, row: sa.Row, capabilities: Capabilities) -> Pro
         if capabilities.has("evaluation")
         else None,
         lists=governed.lists if governed else None,
+        peer_lists=governed.peer_lists if governed else None,
         measures=governed.measures if governed else None,
+        peer_evaluations=peers.evaluations(conn, row.subject_id),
         notices=governed.notices if governed else None,
         capabilities=capabilities.snapshot(),
     )

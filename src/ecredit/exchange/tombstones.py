@@ -1,0 +1,283 @@
+"""Tombstones: a purge on one node becomes a deletion on the nodes that hold its copies.
+
+A retention term binds every copy, not only the original (征信业管理条例 Art.16; 个人信息保护法
+Art.47: delete once the retention period has expired), so a purge cannot stay local. Each
+purge-log row travels as a `purge` object (format v3) naming what went, under which rule and
+when — never what it said: a tombstone reaching a peer that never held the record discloses
+nothing about its subject.
+
+Every purge goes to every peer. The purging node cannot tell who holds a copy: the record's
+row is gone, `exchange_sent` keeps windows rather than objects, and a peer may hold the copy
+through a relay. Tombstones count only from the node that purged (the batch's signer), so a
+relay cannot delete another node's records, and they are never relayed: a node that deletes
+its copy on a peer's tombstone logs a purge of its own, which its next batch announces to the
+nodes it passed the copy to.
+
+A receiver deletes what came from the purging node — said or delivered by it: the record when
+its current version did (with its whole status history, and a purge-log row, exactly like a
+local purge), the statements and conflict rows that keep that node's content of the record or
+its status changes, and the status rows that node added. It never deletes its own data on a
+peer's word: when the peer's copy had replaced this node's own version (or another peer's),
+that version is put back instead. Copies of a purged record still travelling through other
+nodes are recognised afterwards and not stored again (`stale`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from ecredit.audit.log import iso
+from ecredit.exchange import provenance
+from ecredit.exchange.batch import object_hash, tombstone_key
+from ecredit.exchange.node import NodeIdentity
+from ecredit.exchange.objects import Cursor, kind_columns, make_object, parse_time
+from ecredit.governance.retention import PurgeItem
+from ecredit.records.kinds import RECORDS
+from ecredit.storage import governance as store
+from ecredit.storage.exchange import exchange_conflict as conflict
+from ecredit.storage.exchange import exchange_received as received
+from ecredit.storage.exchange import exchange_statement as st
+from ecredit.storage.governance import purge_log
+from ecredit.storage.tables import KIND_TABLES, record_status
+
+OUTCOMES = ("purged", "noted")
+"""A tombstone's statement: it deleted something that came from its origin, or found nothing."""
+
+records = KIND_TABLES["records"]
+
+
+def _tombstone(row: sa.Row) -> dict[str, Any]:
+    """What a purge-log row tells a peer: what went, under which rule, when; not the type,
+    severity or subject the log keeps for this node's own history."""
+    return {
+        "purged_type": "record",
+        "purged_id": row.record_id,
+        "rule": row.rule,
+        "delete_after": row.delete_after.isoformat(),
+        "purged_at": iso(row.purged_at),
+    }
+
+
+def tombstone_objects(
+    conn: sa.Connection, identity: NodeIdentity, since: Cursor, until: Cursor
+) -> list[dict[str, Any]]:
+    """This node's purges in the window, one tombstone per record (a record re-filed and
+    purged again is the same tombstone's newer version, as on import)."""
+    rows = conn.execute(
+        sa.select(purge_log)
+        .where(purge_log.c.id > since.purge, purge_log.c.id <= until.purge)
+        .order_by(purge_log.c.id)
+    )
+    objects: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        data = _tombstone(row)
+        key = tombstone_key(data)
+        objects.pop(key, None)
+        objects[key] = make_object("purge", key, identity.node_id, row.purged_at, data)
+    return list(objects.values())
+
+
+# --- receiving ------------------------------------------------------------------------------
+
+
+def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
+    ordered = sorted(set(values))
+    for start in range(0, len(ordered), provenance.CHUNK):
+        yield ordered[start : start + provenance.CHUNK]
+
+
+def _with_sender() -> sa.Select:
+    """Statements with the node that delivered them: a copy relayed by the purging node came
+    from it as much as one it said itself."""
+    return sa.select(
+        st.c.id,
+        st.c.object_type,
+        st.c.object_id,
+        st.c.origin,
+        st.c.outcome,
+        st.c.local_key,
+        st.c.content_hash,
+        st.c.payload,
+        received.c.node_id.label("sender"),
+    ).join(received, received.c.id == st.c.received_id)
+
+
+def _came_from(node: str) -> sa.ColumnElement[bool]:
+    return sa.or_(st.c.origin == node, received.c.node_id == node)
+
+
+def _status_rows(conn: sa.Connection, record_ids: Sequence[str]) -> dict[str, str]:
+    """Status-row id (as statements name it in `local_key`) → record id."""
+    found: dict[str, str] = {}
+    for chunk in _chunks(record_ids):
+        query = sa.select(record_status.c.id, record_status.c.record_id).where(
+            record_status.c.record_id.in_(chunk)
+        )
+        found |= {str(row.id): row.record_id for row in conn.execute(query)}
+    return found
+
+
+def _statements_from(
+    conn: sa.Connection, node: str, record_ids: Sequence[str], status_rows: Mapping[str, str]
+) -> dict[str, list[sa.Row]]:
+    """What came from `node` about each record: its versions of the record, and its status
+    changes — applied ones by the status row they added, refused ones by their content."""
+    wanted = set(record_ids)
+    found: dict[str, list[sa.Row]] = defaultdict(list)
+    base = _with_sender().where(_came_from(node))
+    for chunk in _chunks(record_ids):
+        query = base.where(st.c.object_type == "record", st.c.object_id.in_(chunk))
+        for row in conn.execute(query):
+            found[row.object_id].append(row)
+    for chunk in _chunks(status_rows):
+        query = base.where(st.c.object_type == "record_status", st.c.local_key.in_(chunk))
+        for row in conn.execute(query):
+            found[status_rows[row.local_key]].append(row)
+    refused = base.where(st.c.object_type == "record_status", st.c.local_key.is_(None))
+    for row in conn.execute(refused):
+        if (record_id := json.loads(row.payload)["data"]["record_id"]) in wanted:
+            found[record_id].append(row)
+    return found
+
+
+def _current(conn: sa.Connection, record_ids: Sequence[str]) -> dict[str, sa.Row]:
+    """The statement behind each stored record's current version, with its sender; a record
+    no peer's statement changed is this node's own and absent here."""
+    stored: set[str] = set()
+    latest: dict[str, sa.Row] = {}
+    for chunk in _chunks(record_ids):
+        stored |= set(
+            conn.execute(
+                sa.select(records.c.record_id).where(records.c.record_id.in_(chunk))
+            ).scalars()
+        )
+        query = (
+            _with_sender()
+            .where(
+                st.c.object_type == "record",
+                st.c.outcome.in_(provenance.APPLIED),
+                st.c.object_id.in_(chunk),
+            )
+            .order_by(st.c.id)
+        )
+        latest |= {row.object_id: row for row in conn.execute(query)}
+    return {record_id: row for record_id, row in latest.items() if record_id in stored}
+
+
+def _displaced(conn: sa.Connection, node: str, mine: Sequence[sa.Row]) -> dict[str, Any] | None:
+    """The version the purging node's copy replaced by authority, when that version did not
+    come from the purging node too: this node's own, or another peer's."""
+    ids = [row.id for row in mine if row.object_type == "record"]
+    hashes = {row.content_hash for row in mine}
+    query = (
+        sa.select(conflict.c.stored_payload)
+        .where(conflict.c.statement_id.in_(ids), conflict.c.winner == "incoming")
+        .order_by(conflict.c.id.desc())
+    )
+    for payload in conn.execute(query).scalars():
+        version = json.loads(payload)
+        if version["origin"] != node and object_hash(version) not in hashes:
+            return version
+    return None
+
+
+def _conflicts_holding(
+    conn: sa.Connection, node: str, came: Mapping[str, Sequence[sa.Row]]
+) -> dict[str, set[int]]:
+    """By record, the conflict rows that keep the purging node's content of it or of its
+    status changes: those of its statements, and those where its version was the stored side."""
+    by_statement = {row.id: record_id for record_id, rows in came.items() for row in rows}
+    found: dict[str, set[int]] = defaultdict(set)
+    ordered = sorted(by_statement)
+    for start in range(0, len(ordered), provenance.CHUNK):
+        chunk = ordered[start : start + provenance.CHUNK]
+        query = sa.select(conflict.c.id, conflict.c.statement_id).where(
+            conflict.c.statement_id.in_(chunk)
+        )
+        for row in conn.execute(query):
+            found[by_statement[row.statement_id]].add(row.id)
+    stored = conn.execute(
+        sa.select(conflict.c.id, conflict.c.stored_payload).where(
+            conflict.c.stored_origin == node,
+            conflict.c.object_type.in_(("record", "record_status")),
+        )
+    )
+    for row in stored:
+        version = json.loads(row.stored_payload)
+        named = version["id"] if version["type"] == "record" else version["data"]["record_id"]
+        found[named].add(row.id)
+    return found
+
+
+def forget(
+    conn: sa.Connection,
+    node: str,
+    tombstones: Sequence[Mapping[str, Any]],
+    actor: str,
+    now: datetime,
+) -> dict[str, bool]:
+    """Delete what came from `node` about each record it purged; by record id, whether
+    anything was deleted (False: nothing of it was held here, the tombstone is only noted)."""
+    record_ids = [t["purged_id"] for t in tombstones]
+    came = _statements_from(conn, node, record_ids, _status_rows(conn, record_ids))
+    current = _current(conn, record_ids)
+    holding = _conflicts_holding(conn, node, came)
+    files = {r.record_id: r for c in _chunks(current) for r in store.load_records(conn, None, c)}
+    deleted: dict[str, bool] = {}
+    for tombstone in tombstones:
+        record_id = tombstone["purged_id"]
+        mine = came.get(record_id, [])
+        row = current.get(record_id)
+        from_node = row is not None and node in (row.origin, row.sender)
+        version = _displaced(conn, node, mine) if from_node else None
+        if version is not None:
+            values = kind_columns(RECORDS, version["data"])
+            conn.execute(records.update().where(records.c.record_id == record_id).values(values))
+        elif from_node:
+            rule = f"{tombstone['rule']}；{node} 删除通知 / purge notice from {node}"
+            after = date.fromisoformat(tombstone["delete_after"])
+            store.purge_record(conn, PurgeItem(files[record_id], after, rule), now, actor)
+        added = [int(r.local_key) for r in mine if r.object_type == "record_status" and r.local_key]
+        if added:
+            conn.execute(record_status.delete().where(record_status.c.id.in_(added)))
+        if conflicts := holding.get(record_id):
+            conn.execute(conflict.delete().where(conflict.c.id.in_(sorted(conflicts))))
+        if mine:
+            conn.execute(st.delete().where(st.c.id.in_([r.id for r in mine])))
+        deleted[record_id] = from_node or bool(mine) or bool(conflicts)
+    return deleted
+
+
+def stale(conn: sa.Connection, objects: Sequence[Mapping[str, Any]]) -> set[str]:
+    """Ids of the records or status changes among `objects` that their origin has purged
+    since saying them: old copies still travelling through other nodes, not to be stored
+    again. A record said again after the purge (filed anew) is not stale."""
+    keys = [
+        tombstone_key({"purged_type": "record", "purged_id": o["data"]["record_id"]})
+        for o in objects
+    ]
+    held = provenance.latest_per_origin(conn, "purge", keys, OUTCOMES)
+    found: set[str] = set()
+    for obj, key in zip(objects, keys, strict=True):
+        tombstone = held.get((obj["origin"], key))
+        if tombstone is not None:
+            purged_at = parse_time(json.loads(tombstone.payload)["data"]["purged_at"])
+            if parse_time(obj["said_at"]) <= purged_at:
+                found.add(obj["id"])
+    return found
+
+
+def purged_here(conn: sa.Connection, record_ids: Iterable[str]) -> set[str]:
+    """The records this node deleted, by its own purge or on a peer's tombstone: a status
+    change still travelling for one of them has nothing left to apply to."""
+    found: set[str] = set()
+    for chunk in _chunks(record_ids):
+        query = sa.select(purge_log.c.record_id).where(purge_log.c.record_id.in_(chunk))
+        found |= set(conn.execute(query).scalars())
+    return found
