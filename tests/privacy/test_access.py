@@ -46,6 +46,7 @@ def log_entries(engine: sa.Engine) -> list[dict]:
         (REGULATOR, "ric", "credit_report", "role regulator may not query for: credit_report"),
         (AGENCY, "phone", "credit_report", "needs the person's consent"),
         (PLATFORM, "phone", "dispute_handling", "needs the person's consent"),
+        (PLATFORM, "phone", "own_transaction", "orders on your own platform"),
         (Actor("m1-login", "subject", "M1"), "ric", "self_query", "may query only itself"),
         (M2, "ric", "statutory_duty", "may query only itself"),
     ],

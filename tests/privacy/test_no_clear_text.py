@@ -25,6 +25,8 @@ WRONG = [
     (Actor("kyc@platform", "platform"), "dispute_handling"),
     (Actor("officer@samr", "regulator"), "credit_report"),
     (Actor("m1-login", "subject", "M1"), "self_query"),
+    (Actor("kyc@platform", "platform", "P1"), "own_transaction"),
+    (Actor("m1-login", "subject", "M1"), "own_transaction"),
 ]
 
 

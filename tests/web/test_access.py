@@ -18,6 +18,7 @@ from ecredit.web.security import Allow, Open, Role
 from tests.web import world
 from tests.web.conftest import Web
 from tests.web.test_access_log import entries
+from tests.web.test_buyer_credit import stored
 from tests.web.test_reports import consumer
 
 PATH_VALUES = {
@@ -92,30 +93,46 @@ def test_object_level_rules(web: Web) -> None:
 
 
 ARCHIVE, PROFILE = "/api/v1/subjects/{}/archive", "/api/v1/subjects/{}"
+TRAIL, POINTS = "/api/v1/trace/orders/{}", "/api/v1/buyers/{}/credit"
 READ_ROLES = ("public", "subject", "consumer", "platform", "agency", "regulator", "admin")
-"""`subject` is M1's account (an organisation), `consumer` C1's (a private person)."""
+"""`subject` is M1's account (an organisation, the merchant of shop S1 on platform P1),
+`consumer` C1's (a private person, the buyer of every order), `platform` P1's."""
 SUBJECT_READS: dict[tuple[str, str], tuple[int, ...]] = {
     # statuses in READ_ROLES order, without any consent on record
     (ARCHIVE, "M1"): (401, 200, 403, 403, 200, 200, 200),
     (ARCHIVE, "M2"): (401, 403, 403, 403, 403, 200, 403),
     (ARCHIVE, "C1"): (401, 403, 200, 403, 403, 200, 403),
     (PROFILE, "C1"): (404, 403, 200, 403, 403, 200, 403),
+    (TRAIL, "O1"): (401, 200, 200, 200, 403, 200, 403),
+    (TRAIL, "O4"): (401, 403, 200, 403, 403, 200, 403),
+    (POINTS, "C1"): (401, 403, 200, 200, 403, 200, 403),
 }
 """Who reads a subject's non-public information, as `policy/privacy.yaml` says through
 `privacy.access.authorise`: the subject itself (self_query), regulators (statutory_duty, no
 consent needed), anyone else for an organisation if the role may state the purpose, and for
 a natural person (M2, C1) only with the person's consent for that purpose (agency:
 credit_report, admin: maintenance). Platforms hold no archive route. The public is asked to
-log in (401), or told a private person does not exist (404)."""
+log in (401), or told a private person does not exist (404).
+
+A buyer's transaction data is read under the buyer (C1): an order's trail (O1 in M1's shop on
+P1, O4 in M2's shop on P2) and the buyer's credit points. Besides the buyer and regulators,
+the platform and merchant the order was placed with read it as `own_transaction` (履行合同, no
+consent, 个人信息保护法 Art.13(1)2), and `authorise` refuses them other platforms' and shops'
+orders (O4). Points are the platform's, not a merchant's (M1 is refused them though C1 bought
+from it). An administrator reads a buyer's trail only with the buyer's consent to maintenance,
+as its archive; agencies (trail, points) and administrators (points) have no route."""
 WITH_CONSENT = {
     (ARCHIVE, "M2"): {"agency": 200, "admin": 200},
-    (ARCHIVE, "C1"): {"agency": 200},
-    (PROFILE, "C1"): {"agency": 200},
+    (ARCHIVE, "C1"): {"agency": 200, "admin": 200},
+    (PROFILE, "C1"): {"agency": 200, "admin": 200},
+    (TRAIL, "O1"): {"admin": 200},
+    (TRAIL, "O4"): {"admin": 200},
 }
 """The cells a consent opens: agency `test-agency` holds C1's and M2's for credit_report,
-admin `test-admin` M2's for maintenance. Nothing else changes."""
+admin `test-admin` M2's and C1's for maintenance. Nothing else changes: a consent opens no
+route the role lacks (agency trail, admin points) and no other platform's or shop's order."""
 CONSENTS = (("M2", "test-agency", "credit_report"), ("C1", "test-agency", "credit_report"))
-CONSENTS += (("M2", "test-admin", "maintenance"),)
+CONSENTS += (("M2", "test-admin", "maintenance"), ("C1", "test-admin", "maintenance"))
 
 
 def grant(web: Web, subject: str, grantee: str, purpose: str) -> str:
@@ -127,6 +144,7 @@ def grant(web: Web, subject: str, grantee: str, purpose: str) -> str:
 def test_reads_of_a_subject_follow_the_privacy_policy(web: Web, consented: bool) -> None:
     headers = {role: web.as_role(role) for role in READ_ROLES if role != "consumer"}
     headers["consumer"] = consumer(web)
+    stored(web)  # C1's credit points
     if consented:
         for consent in CONSENTS:
             grant(web, *consent)

@@ -59,7 +59,7 @@ def test_non_public_reads_are_registered_once_each(web: Web) -> None:
         ("test-regulator", "regulator", "query", "archive", "M1", "statutory_duty"),
         ("test-subject", "subject", "query", "archive", "M1", "self_query"),
         ("test-regulator", "regulator", "query", "profile", "C1", "statutory_duty"),
-        ("test-platform", "platform", "query", "trace.order", "C1", "dispute_handling"),
+        ("test-platform", "platform", "query", "trace.order", "C1", "own_transaction"),
         ("test-platform", "platform", "query", "complaints.platform", None, "dispute_handling"),
         ("test-admin", "admin", "query", "queue.objection", None, "maintenance"),
         ("test-agency", "agency", "query", "report.full", "M1", "credit_report"),
@@ -70,6 +70,7 @@ def test_non_public_reads_are_registered_once_each(web: Web) -> None:
     assert logged[0]["authorisation"] == "role:regulator/statutory_duty"
     assert logged[1]["authorisation"] == "self"
     assert logged[3]["detail"] == {"request": "GET /api/v1/trace/orders/O1"}
+    assert logged[3]["authorisation"] == "role:platform/own_transaction"  # no consent needed
     assert logged[8]["detail"]["request"].startswith("GET /console/drill?indicator=")
 
 

@@ -2,9 +2,11 @@
 
 Every decision goes through `authorise`, so the web portal, the console and the command line
 apply one rule: a subject reads its own archive; anyone else needs a role that may state the
-purpose, and — when the subject is a person and the purpose is not a statutory one — the
-person's active consent. The access is registered before any value is returned, and refusals
-are registered too, so 查询使用审查 sees attempts as well as reads.
+purpose, and — when the subject is a person and the purpose needs it — the person's active
+consent. A platform or merchant reading the data of its own orders (`own_transaction`, 履行合同)
+needs no consent but must be party to the order, which is checked here too. The access is
+registered before any value is returned, and refusals are registered too, so 查询使用审查 sees
+attempts as well as reads.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from ecredit.audit.log import Action, Actor, Entry, iso, record
 from ecredit.privacy.classes import is_protected, json_view, status_data
 from ecredit.privacy.consent import active_consent, list_consents
 from ecredit.privacy.keys import current_keyring
-from ecredit.privacy.policy import load_privacy_policy
+from ecredit.privacy.policy import OWN_TRANSACTION, load_privacy_policy
 from ecredit.privacy.protect import decrypt
 from ecredit.records.kinds import RECORDS, SUBJECTS, DataClass, Field
 from ecredit.storage.exchange import access_log
@@ -57,23 +59,75 @@ def _legal_form(conn: sa.Connection, subject_id: str) -> str:
     return str(form)
 
 
+def _check_party(conn: sa.Connection, actor: Actor, buyer_id: str, order_id: str | None) -> None:
+    """The scope of `own_transaction`: the reader must be party to the buyer's order, or
+    `AccessDenied` (reason `scope`).
+
+    A platform is party to every order placed on it (its service agreement with the buyer, and
+    电子商务法 Art.31 has it keep them all), so without a named order it reads a buyer who
+    ordered on it at all. A merchant is party to the sales in its own shops only, so it must
+    name the order. Nobody else is party: carriers, agencies and the buyer itself (who reads
+    its own orders as `self_query`) do not get here. `orders.buyer_id` is indexed, so this
+    reads one buyer's orders."""
+    orders, shops = KIND_TABLES["orders"], KIND_TABLES["shops"]
+    side = {"platform": shops.c.platform_id, "subject": shops.c.merchant_id}.get(actor.role)
+    if order_id is None and actor.role == "subject":
+        raise AccessDenied(
+            "店铺只能就本店铺的某一订单查询买家信息",
+            "a merchant reads a buyer's data only for one order in its own shops",
+            "scope",
+        )
+    if side is not None and actor.subject_id is not None:
+        query = (
+            sa.select(orders.c.order_id)
+            .join(shops, shops.c.shop_id == orders.c.shop_id)
+            .where(orders.c.buyer_id == buyer_id, side == actor.subject_id)
+        )
+        if order_id is not None:
+            query = query.where(orders.c.order_id == order_id)
+        if conn.execute(query.limit(1)).first() is not None:
+            return
+    raise AccessDenied(
+        "只能查询本平台或本店铺交易中的买家信息",
+        "only buyers' data of orders on your own platform or in your own shops",
+        "scope",
+    )
+
+
+PARTY_ROLES = frozenset({"platform", "subject"})
+"""Roles that trade on the platform: a read of one order by them is bounded by their being
+party to it, whatever purpose they state, so a consent for dispute handling or a real-name
+check cannot open another platform's or shop's orders."""
+
+
 def authorise(
-    conn: sa.Connection, actor: Actor, subject_id: str, purpose: str, now: datetime | None = None
+    conn: sa.Connection,
+    actor: Actor,
+    subject_id: str,
+    purpose: str,
+    now: datetime | None = None,
+    *,
+    order_id: str | None = None,
 ) -> Grant:
     """The one decision on reading a subject's non-public information, for every front end
     (the web's `AccessLog` calls it too); it registers nothing, so callers register its
-    outcome, refusals included, before anything is read. Raises `AccessDenied`."""
+    outcome, refusals included, before anything is read. Raises `AccessDenied`.
+
+    `order_id` names the order whose data is read (an order's trail, under its buyer), so the
+    scope check of `own_transaction` — and the bound on trading roles reading any one order —
+    is made here, once, not in each route. The scope is checked before the subject is looked
+    up, so a reader outside it cannot tell an unknown buyer from someone else's."""
     policy = load_privacy_policy()
     role = policy.roles.get(actor.role)
     if role is None:
         raise AccessDenied("未知的角色", f"unknown role: {actor.role}", "role")
     clear = frozenset(role.clear)
-    person = _legal_form(conn, subject_id) == "person"
-    if actor.role == "subject":
+    if actor.role == "subject" and purpose != OWN_TRANSACTION:
         if actor.subject_id != subject_id or purpose != SELF_QUERY:
             raise AccessDenied(
                 "信用主体只能查询本人信息", "a subject may query only itself", "self"
             )
+        _legal_form(conn, subject_id)
         return Grant("self", clear)
     if purpose not in role.purposes:
         raise AccessDenied(
@@ -81,7 +135,14 @@ def authorise(
             f"role {actor.role} may not query for: {purpose or '-'}",
             "purpose",
         )
-    if person and policy.purposes[purpose].consent_required:
+    stated = policy.purposes[purpose]
+    bounded = order_id is not None and actor.role in PARTY_ROLES
+    if stated.scope == OWN_TRANSACTION or bounded:
+        _check_party(conn, actor, subject_id, order_id)
+    if stated.clear is not None:
+        clear &= frozenset(stated.clear)
+    person = _legal_form(conn, subject_id) == "person"
+    if person and stated.consent_required:
         consent_id = active_consent(conn, subject_id, actor.name, purpose, now or datetime.now(UTC))
         if consent_id is None:
             raise AccessDenied(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel
@@ -11,11 +12,20 @@ from pydantic import BaseModel
 from ecredit.records.catalogue import policy_path
 from ecredit.records.kinds import DataClass
 
+OWN_TRANSACTION = "own_transaction"
+
 
 class Purpose(BaseModel):
+    """`scope` names a check `privacy.access.authorise` makes before granting the purpose
+    (`own_transaction`: the reader is party to the transaction read), because a purpose that
+    needs no consent must be bounded by something else; `clear`, when set, caps the data
+    classes the role may read in clear when it states this purpose."""
+
     zh: str
     en: str
     consent_required: bool
+    scope: Literal["own_transaction"] | None = None
+    clear: list[DataClass] | None = None
 
 
 class Role(BaseModel):

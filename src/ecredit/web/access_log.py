@@ -16,9 +16,12 @@ report about a private person — is decided by `ecredit.privacy.access.authoris
 rule for every reader of personal information: the subject itself, or a role that may state
 the purpose and, when the subject is a natural person and the purpose needs it, the person's
 active consent (授权同意). `authorise` registers the outcome either way, refusals as `denied`,
-so 查询使用审查 sees attempts as well as reads. Reads that are not about one subject's file
-(work queues, drill-downs, a platform's complaints, the trail of an order one is party to) are
-decided by their routes and registered with `read`.
+so 查询使用审查 sees attempts as well as reads. A buyer's transaction data — an order's trail,
+registered under the buyer, and the buyer's credit points — goes through `authorise` too
+(`transaction`): the buyer itself, regulators, and platforms and merchants for their own
+orders (`own_transaction`, no consent; `authorise` checks they are party). Reads that are not
+about one subject's file (work queues, drill-downs, a platform's complaints, a product's order
+list) are decided by their routes and registered with `read`.
 """
 
 from __future__ import annotations
@@ -31,8 +34,8 @@ from fastapi import Depends, Header, Request
 
 from ecredit.audit.log import Actor, log_query
 from ecredit.privacy import access
-from ecredit.privacy.access import AccessDenied, Grant
-from ecredit.privacy.policy import load_privacy_policy
+from ecredit.privacy.access import SELF_QUERY, AccessDenied, Grant
+from ecredit.privacy.policy import OWN_TRANSACTION, load_privacy_policy
 from ecredit.web.context import WebContext, web_context
 from ecredit.web.problems import Problem
 from ecredit.web.queries.subjects import PUBLIC_TYPES
@@ -47,14 +50,20 @@ DEFAULT_PURPOSES = (
     "maintenance",
 )
 """The first of these the role may state is its purpose when a request declares none: each
-role's non-public routes serve that one (a platform reads complaints and order trails to
-handle disputes, an agency reads archives to report on them)."""
+role's non-public routes serve that one (a platform reads complaints to handle disputes, an
+agency reads archives to report on them). A buyer's orders and points have their own
+(`TRANSACTION_PURPOSES`)."""
+TRANSACTION_PURPOSES = ("statutory_duty", OWN_TRANSACTION)
+"""What a reader of a buyer's orders or points other than the buyer usually reads them for:
+regulators their duty, platforms and merchants their own transactions (履行合同, no consent:
+`policy/privacy.yaml` says why)."""
 UNSPECIFIED = "unspecified"
 MAX_PURPOSE_CHARS = 64
 SELF = "self"
 DENIED = "denied"
-PROBLEM_SLUGS = {"purpose": "purpose", "consent": "consent"}
+PROBLEM_SLUGS = {"purpose": "purpose", "consent": "consent", "scope": "scope"}
 """Problem types for `authorise`'s refusal reasons; any other reason is plain `forbidden`."""
+UNKNOWN_SUBJECT = "unknown-subject"
 
 
 @dataclass
@@ -111,23 +120,34 @@ class AccessLog:
         if not is_public_subject(row):
             self.authorise(what, row.subject_id)
 
-    def authorise(self, what: str, subject_id: str) -> Grant:
+    def authorise(
+        self,
+        what: str,
+        subject_id: str,
+        *,
+        purpose: str | None = None,
+        order_id: str | None = None,
+    ) -> Grant:
         """Decide with `privacy.access.authorise` whether the caller may read `what` about
-        `subject_id` for the request's purpose, and register the outcome before anything is
-        read; a refusal is registered as denied and answered with 403.
+        `subject_id` for the request's purpose (or `purpose`, a route's own default), and
+        register the outcome before anything is read; a refusal is registered as denied and
+        answered with 403 — or 404 when the subject does not exist, which `authorise` says only
+        after its other checks, so only readers who may know learn it.
 
         Blocking: call it from the thread pool."""
-        key = (what, subject_id)
+        key = (what if order_id is None else f"{what}#{order_id}", subject_id)  # scope per order
         if key in self.grants:
             return self.grants[key]
-        purpose = self.purpose()
+        purpose = purpose or self.purpose()
         detail: dict[str, str] = {"request": self.request_line}
         try:
             with self.engine.connect() as conn:
-                grant = access.authorise(conn, self.actor(), subject_id, purpose)
+                grant = access.authorise(conn, self.actor(), subject_id, purpose, order_id=order_id)
         except AccessDenied as refusal:
             detail["refused"] = str(refusal)
             log_query(self.engine, self.actor(), what, purpose, subject_id, DENIED, detail)
+            if refusal.reason == UNKNOWN_SUBJECT:
+                raise Problem(404, "not-found", refusal.zh, refusal.en) from None
             raise Problem(
                 403, PROBLEM_SLUGS.get(refusal.reason, "forbidden"), refusal.zh, refusal.en
             ) from None
@@ -135,6 +155,28 @@ class AccessLog:
         self.grants[key] = grant
         self.registered.add(key)
         return grant
+
+    def transaction_purpose(self, buyer_id: str) -> str:
+        """The purpose of reading a buyer's transaction data when the request declares none:
+        the buyer's own (`self_query`), a regulator's duty, or the reader's own transaction —
+        so a platform or merchant reading its own orders needs no consent — and otherwise the
+        role's usual purpose (an administrator's maintenance, which for a person does)."""
+        if self.declared:
+            return self.declared
+        if self.caller.role is Role.SUBJECT and buyer_id == self.caller.subject_id:
+            return SELF_QUERY
+        allowed = self.allowed_purposes()
+        return next((p for p in TRANSACTION_PURPOSES if p in allowed), self.purpose())
+
+    def transaction(self, what: str, buyer_id: str, order_id: str | None = None) -> Grant:
+        """Authorise and register reading a buyer's transaction data — one order's trail
+        (`order_id`), or the buyer's standing as a whole (credit points) — for the request's
+        purpose or `transaction_purpose`. Whether the reader is party to the order is
+        `authorise`'s `own_transaction` scope, not the route's.
+
+        Blocking: call it from the thread pool."""
+        purpose = self.transaction_purpose(buyer_id)
+        return self.authorise(what, buyer_id, purpose=purpose, order_id=order_id)
 
     def permits(self, conn: sa.Connection, subject_id: str) -> bool:
         """Whether `authorise` would grant a read about `subject_id` now, without registering

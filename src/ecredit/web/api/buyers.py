@@ -1,36 +1,28 @@
 """Buyers' credit points (买家信用积分, seed 001 §四 交易双方信用互评), for authorised readers only.
 
 A buyer is a natural person, so its points are personal information: never public, and read
-only by the buyer itself, the platforms it trades on and regulators. Agencies are left out:
-a third party's query about a person needs the person's written consent (征信业管理条例
-Art.18), which ecredit does not record.
+only by the buyer itself (`self_query`), regulators (`statutory_duty`) and the platforms it
+ordered on (`own_transaction`: the platform runs the mutual rating the points come from and
+keeps the buyer's orders, 电子商务法 Art.31/39), as `privacy.access.authorise` decides for
+every reader. A merchant is party to single sales, not to the buyer's standing, so
+`authorise` refuses it here. Agencies are left out by the route: a third party's query about a
+person needs the person's written consent (征信业管理条例 Art.18).
 """
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends
 
 from ecredit.storage.evaluations import evaluation_buyer_credit
 from ecredit.web.access_log import Audit
-from ecredit.web.api.deps import Caller, Conn, Ctx
+from ecredit.web.api.deps import Conn, Ctx
 from ecredit.web.models import BuyerCreditView
 from ecredit.web.problems import not_found, not_installed, problem_responses
 from ecredit.web.queries import buyers
-from ecredit.web.security import Principal, Role, allow, forbidden
+from ecredit.web.security import Role, allow
 
 router = APIRouter(prefix="/buyers", tags=["买家信用积分 buyer credit"])
 BUYER_CREDIT_ROLES = [Depends(allow(Role.SUBJECT, Role.PLATFORM, Role.REGULATOR))]
-
-
-def may_read(conn: sa.Connection, caller: Principal, buyer_id: str) -> bool:
-    """Decided before looking for the points, so a refused caller cannot learn whether a
-    buyer has any."""
-    if caller.role is Role.REGULATOR:
-        return True
-    if caller.role is Role.PLATFORM:
-        return caller.subject_id is not None and buyers.buys_on(conn, buyer_id, caller.subject_id)
-    return caller.subject_id == buyer_id
 
 
 @router.get(
@@ -41,16 +33,13 @@ def may_read(conn: sa.Connection, caller: Principal, buyer_id: str) -> bool:
     summary="买家信用积分 / A buyer's credit points and level (the buyer, its platforms, "
     "regulators)",
 )
-def credit(buyer_id: str, conn: Conn, ctx: Ctx, caller: Caller, audit: Audit) -> BuyerCreditView:
+def credit(buyer_id: str, conn: Conn, ctx: Ctx, audit: Audit) -> BuyerCreditView:
+    """Authorised and registered before looking for the points, so a refused caller cannot
+    learn whether a buyer has any (nor, outside its own buyers, whether the buyer exists)."""
     if not ctx.capabilities.has_table(evaluation_buyer_credit.name):
         raise not_installed("买家信用积分", "buyer credit points")
-    if not may_read(conn, caller, buyer_id):
-        raise forbidden(
-            "只有买家本人、其交易平台和监管部门可查看",
-            "only the buyer, its platforms and regulators",
-        )
+    audit.transaction("buyer_credit", buyer_id)
     found = buyers.credit(conn, buyer_id)
     if found is None:
         raise not_found("买家信用积分", "buyer credit points", buyer_id)
-    audit.read("buyer_credit", buyer_id)
     return found

@@ -264,7 +264,7 @@ def trace_page(
     gtin: Annotated[str, Query(max_length=14)] = "",
 ) -> HTMLResponse:
     require_page(caller, *TRACE_ROLES)
-    order_trace = order_for(conn, caller, order, audit) if order else None
+    order_trace = order_for(conn, order, audit) if order else None
     product_trace = product_for(conn, caller, gtin, audit) if gtin and not order else None
     return page(
         request,

@@ -175,6 +175,13 @@ def _trail(order: sa.Row, scans: list[sa.Row], rated: list[sa.Row], complained: 
     return sorted(events, key=lambda e: (e.at or far_future, e.gap))
 
 
+def order_buyer(conn: sa.Connection, order_id: str) -> str | None:
+    """Whose purchase the order is: what reading its trail is authorised and registered under,
+    looked up alone so the trail is assembled only once the read is granted."""
+    query = sa.select(orders.c.buyer_id).where(orders.c.order_id == order_id)
+    return conn.execute(query).scalar_one_or_none()
+
+
 def order_trace(conn: sa.Connection, order_id: str) -> OrderTrace | None:
     order = _order_row(conn, order_id)
     if order is None:
