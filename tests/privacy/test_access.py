@@ -19,7 +19,8 @@ from tests.ingest import world
 
 RIC, PHONE = world.SUBJECTS[2]["ric"], world.SUBJECTS[2]["phone"]
 REGULATOR = Actor("officer@samr", "regulator")
-PLATFORM = Actor("kyc@platform", "platform")
+PLATFORM = Actor("kyc@platform", "platform", subject_id="P1")
+OTHER_PLATFORM = Actor("kyc@other", "platform", subject_id="P9")
 AGENCY = Actor("agency-x", "agency")
 PUBLIC = Actor("anonymous", "public")
 M2 = Actor("m2-login", "subject", subject_id="M2")
@@ -29,6 +30,7 @@ M2 = Actor("m2-login", "subject", subject_id="M2")
 def node(tmp_path: Path, db_url: str) -> nodes.Node:
     node = nodes.make_node(tmp_path / "node", "platform-a", "platform", db_url)
     nodes.ingest_rows(node, "subjects", world.SUBJECTS)
+    nodes.ingest_rows(node, "shops", world.SHOPS)
     nodes.ingest_rows(node, "records", nodes.RECORDS)
     return node
 
@@ -47,6 +49,7 @@ def log_entries(engine: sa.Engine) -> list[dict]:
         (AGENCY, "phone", "credit_report", "needs the person's consent"),
         (PLATFORM, "phone", "dispute_handling", "needs the person's consent"),
         (PLATFORM, "phone", "own_transaction", "orders on your own platform"),
+        (OTHER_PLATFORM, "ric", "real_name_verification", "only merchants selling on it"),
         (Actor("m1-login", "subject", "M1"), "ric", "self_query", "may query only itself"),
         (M2, "ric", "statutory_duty", "may query only itself"),
     ],

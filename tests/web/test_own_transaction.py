@@ -118,3 +118,16 @@ def test_the_merchant_and_the_buyer_read_the_trail_each_on_its_own_ground(web: W
         ("test-consumer", "self_query", "self"),
         ("test-platform", OWN, "denied"),
     ]
+
+
+def test_a_real_name_check_is_only_for_the_platforms_own_merchants(web: Web) -> None:
+    """It needs no consent, so it cannot be a way into any person's file: stating it for a
+    consumer is refused and registered; for a merchant selling on the platform it is granted."""
+    check = web.as_role("platform") | {PURPOSE_HEADER: "real_name_verification"}
+    refused = web.client.get("/api/v1/subjects/C1", headers=check)
+    assert refused.status_code == 403 and refused.json()["type"] == "/problems/scope"
+    assert refused.json()["messages"]["en"] == "a platform verifies only merchants selling on it"
+    assert entries(web)[-1]["authorisation"] == "denied"
+    with web.engine.connect() as conn:
+        granted = authorise(conn, P1, "M1", "real_name_verification")
+    assert granted.authorisation == "role:platform/real_name_verification"

@@ -23,7 +23,7 @@ from ecredit.audit.log import Action, Actor, Entry, iso, record
 from ecredit.privacy.classes import is_protected, json_view, status_data
 from ecredit.privacy.consent import active_consent, list_consents
 from ecredit.privacy.keys import current_keyring
-from ecredit.privacy.policy import OWN_TRANSACTION, load_privacy_policy
+from ecredit.privacy.policy import OWN_MERCHANTS, OWN_TRANSACTION, load_privacy_policy
 from ecredit.privacy.protect import decrypt
 from ecredit.records.kinds import RECORDS, SUBJECTS, DataClass, Field
 from ecredit.storage.exchange import access_log
@@ -94,6 +94,22 @@ def _check_party(conn: sa.Connection, actor: Actor, buyer_id: str, order_id: str
     )
 
 
+def _check_own_merchant(conn: sa.Connection, actor: Actor, subject_id: str) -> None:
+    """The scope of `own_merchants`: a platform verifies the identity of the merchants that
+    sell on it, not of anyone it names — a real-name check needs no consent, so without this a
+    platform could read any person's file by stating it."""
+    shops = KIND_TABLES["shops"]
+    sells_here = sa.select(shops.c.shop_id).where(
+        shops.c.merchant_id == subject_id, shops.c.platform_id == actor.subject_id
+    )
+    if actor.role != "platform" or conn.execute(sells_here.limit(1)).first() is None:
+        raise AccessDenied(
+            "只能核验在本平台经营的商家",
+            "a platform verifies only merchants selling on it",
+            "scope",
+        )
+
+
 PARTY_ROLES = frozenset({"platform", "subject"})
 """Roles that trade on the platform: a read of one order by them is bounded by their being
 party to it, whatever purpose they state, so a consent for dispute handling or a real-name
@@ -139,6 +155,8 @@ def authorise(
     bounded = order_id is not None and actor.role in PARTY_ROLES
     if stated.scope == OWN_TRANSACTION or bounded:
         _check_party(conn, actor, subject_id, order_id)
+    if stated.scope == OWN_MERCHANTS:
+        _check_own_merchant(conn, actor, subject_id)
     if stated.clear is not None:
         clear &= frozenset(stated.clear)
     person = _legal_form(conn, subject_id) == "person"

@@ -13,18 +13,20 @@ from ecredit.records.catalogue import policy_path
 from ecredit.records.kinds import DataClass
 
 OWN_TRANSACTION = "own_transaction"
+OWN_MERCHANTS = "own_merchants"
 
 
 class Purpose(BaseModel):
     """`scope` names a check `privacy.access.authorise` makes before granting the purpose
-    (`own_transaction`: the reader is party to the transaction read), because a purpose that
-    needs no consent must be bounded by something else; `clear`, when set, caps the data
+    (`own_transaction`: the reader is party to the transaction read; `own_merchants`: the
+    subject sells on the reader's platform), because a purpose that needs no consent must be
+    bounded by something else; `clear`, when set, caps the data
     classes the role may read in clear when it states this purpose."""
 
     zh: str
     en: str
     consent_required: bool
-    scope: Literal["own_transaction"] | None = None
+    scope: Literal["own_transaction", "own_merchants"] | None = None
     clear: list[DataClass] | None = None
 
 
