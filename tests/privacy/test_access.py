@@ -103,6 +103,20 @@ def test_third_party_needs_consent_for_a_person_and_loses_it_on_withdrawal(
     assert len(granted) == 2
 
 
+def test_a_consent_to_an_organisation_covers_its_accounts(node: nodes.Node) -> None:
+    """People consent to a credit agency, not to one of its employees' logins."""
+    engine, keys = node.engine, node.home / "keys.json"
+    clerk = Actor("clerk-7", "agency", subject_id="AG1")
+    with pytest.raises(AccessDenied, match="consent"):
+        reveal(engine, clerk, "M2", "phone", "credit_report", keys)
+    consent_id = grant_consent(engine, M2, "M2", "AG1", "credit_report", "form 2026-003")
+    assert reveal(engine, clerk, "M2", "phone", "credit_report", keys) == PHONE
+    with pytest.raises(AccessDenied, match="consent"):
+        reveal(engine, Actor("clerk-8", "agency", subject_id="AG2"), "M2", "phone", "credit_report")
+    (granted,) = [e for e in log_entries(engine) if e["authorisation"] == f"consent:{consent_id}"]
+    assert granted["actor"] == "clerk-7"
+
+
 def test_self_query_returns_the_whole_archive_and_who_looked(
     node: nodes.Node,
 ) -> None:

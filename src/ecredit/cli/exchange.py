@@ -384,7 +384,13 @@ def keys_rotate(
 @consents_app.command("grant")
 def consents_grant(
     subject: Annotated[str, typer.Argument(help="信用主体（自然人）/ the person's subject id")],
-    grantee: Annotated[str, typer.Option(help="被授权方 / who may query")],
+    grantee: Annotated[
+        str,
+        typer.Option(
+            help="被授权方：账号名或机构主体编号 / who may query: an account, or an organisation's "
+            "subject id (all its accounts)"
+        ),
+    ],
     purpose: Annotated[str, typer.Option(help="用途 / purpose, e.g. credit_report")],
     evidence: Annotated[str, typer.Option(help="书面同意凭证 / reference of the signed consent")],
     expires: Annotated[datetime | None, typer.Option(help="到期时间 / expiry")] = None,

@@ -161,7 +161,8 @@ def authorise(
         clear &= frozenset(stated.clear)
     person = _legal_form(conn, subject_id) == "person"
     if person and stated.consent_required:
-        consent_id = active_consent(conn, subject_id, actor.name, purpose, now or datetime.now(UTC))
+        grantees = [actor.name, *([actor.subject_id] if actor.subject_id else [])]
+        consent_id = active_consent(conn, subject_id, grantees, purpose, now or datetime.now(UTC))
         if consent_id is None:
             raise AccessDenied(
                 "查询自然人信息需要本人授权同意",

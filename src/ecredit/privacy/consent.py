@@ -9,6 +9,7 @@ nothing is deleted, so past queries stay explainable.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -124,13 +125,15 @@ def withdraw_consent(engine: sa.Engine, actor: Actor, consent_id: str) -> None:
 
 
 def active_consent(
-    conn: sa.Connection, subject_id: str, grantee: str, purpose: str, now: datetime
+    conn: sa.Connection, subject_id: str, grantees: Sequence[str], purpose: str, now: datetime
 ) -> str | None:
+    """The newest consent in force for any of `grantees`: a person consents to an organisation
+    (a credit agency, named by its subject id) as often as to one of its accounts."""
     return conn.execute(
         sa.select(consent.c.consent_id)
         .where(
             consent.c.subject_id == subject_id,
-            consent.c.grantee == grantee,
+            consent.c.grantee.in_(grantees),
             consent.c.purpose == purpose,
             consent.c.withdrawn_at.is_(None),
             sa.or_(consent.c.expires_at.is_(None), consent.c.expires_at > now),
