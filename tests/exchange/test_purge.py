@@ -18,6 +18,7 @@ from ecredit.exchange.node import init_node
 from ecredit.exchange.objects import Cursor
 from ecredit.exchange.peers import add_peer
 from ecredit.exchange.policy import load_exchange_policy
+from ecredit.exchange.tombstones import ExchangeCopies
 from ecredit.exchange.view import public_view
 from ecredit.governance import services
 from ecredit.storage.exchange import access_log, exchange_conflict, exchange_statement
@@ -28,6 +29,7 @@ from tests.ingest import world
 
 OPERATOR = Actor("operator@node-b", "admin")
 AUDIT_TABLES = ("access_log", "access_log_head")
+COPIES = ExchangeCopies()
 OLD = {
     "subject_id": "M1",
     "type_code": "PLT02",
@@ -102,7 +104,8 @@ def test_a_purge_reaches_the_peer_that_received_the_record(
     assert sorted(record_ids(b)) == ["R0", "R1", "R2", "R3", "R9"]
 
     nodes.ingest_rows(a, "records", [R8])  # purged before any batch carried it
-    assert sorted(i.record.record_id for i in services.purge(a.engine)) == ["R0", "R8", "R9"]
+    due = services.purge(a.engine, copies=COPIES)
+    assert sorted(i.record.record_id for i in due) == ["R0", "R8", "R9"]
     raw, _cursor = export(a, cursor)
     objects = json.loads(raw)["objects"]
     assert [(o["type"], o["id"]) for o in objects] == [
@@ -129,6 +132,9 @@ def test_a_purge_reaches_the_peer_that_received_the_record(
     assert own.summary == R9_OWN["summary"]
     ((record_id, rule),) = purged(b)
     assert record_id == "R0" and "征信业管理条例" in rule and "node-a" in rule
+    with b.engine.connect() as conn:
+        copies = conn.execute(sa.select(purge_log.c.copies)).scalar_one()
+    assert copies == {"exchange_statement": 1, "exchange_conflict": 0}  # A's R0, as received
     (logged,) = [h for h in services.history(b.engine, "M1") if h.workflow == "retention"]
     assert (logged.record_id, logged.actor) == ("R0", OPERATOR.name)
     assert [s for s in statements(b, "record") if s[0] in ("R0", "R9")] == []
@@ -159,7 +165,7 @@ def test_old_copies_still_travelling_are_not_stored_again(
     a, b = platforms
     first, cursor = export(a)
     receive(b, first)
-    services.purge(a.engine)
+    services.purge(a.engine, copies=COPIES)
     receive(b, export(a, cursor)[0])
 
     relay = init_node("node-c", "platform", tmp_path / "c.json")
@@ -194,7 +200,8 @@ def test_a_peers_copy_that_replaced_this_nodes_own_gives_way_to_it_again(
     assert receive(b, second).outcomes["new"] == 1
 
     later = datetime.combine(date(2030, 3, 2), datetime.min.time(), UTC)
-    assert [i.record.record_id for i in services.purge(a.engine, now=later)] == ["R1"]
+    due = services.purge(a.engine, now=later, copies=COPIES)
+    assert [i.record.record_id for i in due] == ["R1"]
     report = receive(b, export(a, cursor)[0])
     assert report.outcomes["purged"] == 1
     (r1,) = [r for r in public_view(b.engine)["records"] if r["record_id"] == "R1"]

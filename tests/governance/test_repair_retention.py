@@ -81,9 +81,10 @@ def test_purge_deletes_only_past_term_and_logs_it(world: sa.Engine) -> None:
     add_record(world, "EDGE", "PLT02", date(2021, 1, 2))
     add_record(world, "GOOD", "COM01", date(2015, 1, 1))
     now = at(date(2026, 1, 1))
-    assert [i.record.record_id for i in services.purge(world, now=now, dry_run=True)] == ["OLD"]
+    due = services.purge(world, now=now, dry_run=True, copies=None)
+    assert [(i.record.record_id, i.copies) for i in due] == [("OLD", None)]
     assert len(services.archive(world, MERCHANT)) == 3
-    (item,) = services.purge(world, "retention job", now)
+    (item,) = services.purge(world, "retention job", now, copies=None)
     assert item.delete_after == date(2025, 6, 30)
     assert {r.record_id for r in services.archive(world, MERCHANT)} == {"EDGE", "GOOD"}
     (logged,) = [h for h in services.history(world, MERCHANT) if h.workflow == "retention"]

@@ -20,6 +20,12 @@ its status changes, and the status rows that node added. It never deletes its ow
 peer's word: when the peer's copy had replaced this node's own version (or another peer's),
 that version is put back instead. Copies of a purged record still travelling through other
 nodes are recognised afterwards and not stored again (`stale`).
+
+A node's own purge goes further, through the same finders: its retention term binds every
+copy it keeps, so `erase_copies` takes the statements of every origin about the record and its
+status changes, and every conflict row holding their content (`ExchangeCopies`, the port the
+retention purge is given). Tombstones received and list entries or evaluations citing the
+record stay: they name it, they do not repeat what it said.
 """
 
 from __future__ import annotations
@@ -108,7 +114,10 @@ def _with_sender() -> sa.Select:
     ).join(received, received.c.id == st.c.received_id)
 
 
-def _came_from(node: str) -> sa.ColumnElement[bool]:
+def _came_from(node: str | None) -> sa.ColumnElement[bool]:
+    """Said or delivered by `node`; None: from anyone (a local purge takes every copy)."""
+    if node is None:
+        return sa.true()
     return sa.or_(st.c.origin == node, received.c.node_id == node)
 
 
@@ -124,10 +133,14 @@ def _status_rows(conn: sa.Connection, record_ids: Sequence[str]) -> dict[str, st
 
 
 def _statements_from(
-    conn: sa.Connection, node: str, record_ids: Sequence[str], status_rows: Mapping[str, str]
+    conn: sa.Connection,
+    node: str | None,
+    record_ids: Sequence[str],
+    status_rows: Mapping[str, str],
 ) -> dict[str, list[sa.Row]]:
-    """What came from `node` about each record: its versions of the record, and its status
-    changes — applied ones by the status row they added, refused ones by their content."""
+    """What came from `node` (None: from any node) about each record: its versions of the
+    record, and its status changes — applied ones by the status row they added, refused ones
+    by their content."""
     wanted = set(record_ids)
     found: dict[str, list[sa.Row]] = defaultdict(list)
     base = _with_sender().where(_came_from(node))
@@ -188,10 +201,15 @@ def _displaced(conn: sa.Connection, node: str, mine: Sequence[sa.Row]) -> dict[s
 
 
 def _conflicts_holding(
-    conn: sa.Connection, node: str, came: Mapping[str, Sequence[sa.Row]]
+    conn: sa.Connection,
+    node: str | None,
+    record_ids: Sequence[str],
+    came: Mapping[str, Sequence[sa.Row]],
 ) -> dict[str, set[int]]:
-    """By record, the conflict rows that keep the purging node's content of it or of its
-    status changes: those of its statements, and those where its version was the stored side."""
+    """By record, the conflict rows that keep `node`'s content of it or of its status changes
+    (None: anyone's): those of the statements in `came`, and those where its version was the
+    stored side. Only the records asked for: the stored side of others' conflicts stays."""
+    wanted = set(record_ids)
     by_statement = {row.id: record_id for record_id, rows in came.items() for row in rows}
     found: dict[str, set[int]] = defaultdict(set)
     ordered = sorted(by_statement)
@@ -202,17 +220,62 @@ def _conflicts_holding(
         )
         for row in conn.execute(query):
             found[by_statement[row.statement_id]].add(row.id)
-    stored = conn.execute(
-        sa.select(conflict.c.id, conflict.c.stored_payload).where(
-            conflict.c.stored_origin == node,
-            conflict.c.object_type.in_(("record", "record_status")),
-        )
+    query = sa.select(conflict.c.id, conflict.c.stored_payload).where(
+        conflict.c.object_type.in_(("record", "record_status"))
     )
+    if node is not None:
+        query = query.where(conflict.c.stored_origin == node)
+    stored = conn.execute(query)
     for row in stored:
         version = json.loads(row.stored_payload)
         named = version["id"] if version["type"] == "record" else version["data"]["record_id"]
-        found[named].add(row.id)
+        if named in wanted:
+            found[named].add(row.id)
     return found
+
+
+def _copies(statements: int, conflicts: int) -> dict[str, int]:
+    """Rows erased with a record, by table, as the purge log keeps them."""
+    return {st.name: statements, conflict.name: conflicts}
+
+
+def _erase(conn: sa.Connection, statement_ids: Iterable[int], conflict_ids: Iterable[int]) -> None:
+    """Conflict rows first: each names its statement."""
+    for table, ids in ((conflict, conflict_ids), (st, statement_ids)):
+        ordered = sorted(set(ids))
+        for start in range(0, len(ordered), provenance.CHUNK):
+            chunk = ordered[start : start + provenance.CHUNK]
+            conn.execute(table.delete().where(table.c.id.in_(chunk)))
+
+
+def erase_copies(conn: sa.Connection, record_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+    """Before this node purges records: delete every statement about them or their status
+    changes, whoever said or relayed it, and every conflict row holding their content or
+    their status changes'; by record id, how many rows went from which table.
+
+    A local purge cannot stop at what one peer sent, as a tombstone does: the term that
+    expired is this node's, and every copy it keeps holds the same personal and credit
+    information (个人信息保护法 Art.47). Status rows must still exist — they lead to the
+    statements of applied status changes — so this runs before the records are deleted."""
+    came = _statements_from(conn, None, record_ids, _status_rows(conn, record_ids))
+    holding = _conflicts_holding(conn, None, record_ids, came)
+    _erase(
+        conn,
+        (row.id for rows in came.values() for row in rows),
+        (row_id for ids in holding.values() for row_id in ids),
+    )
+    return {
+        record_id: _copies(len(came.get(record_id, ())), len(holding.get(record_id, ())))
+        for record_id in record_ids
+    }
+
+
+class ExchangeCopies:
+    """What exchange keeps of records, for the retention purge (`governance.ports.RecordCopies`):
+    wired in at the call site, so governance needs nothing of exchange but the port."""
+
+    def erase(self, conn: sa.Connection, record_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+        return erase_copies(conn, record_ids)
 
 
 def forget(
@@ -227,7 +290,7 @@ def forget(
     record_ids = [t["purged_id"] for t in tombstones]
     came = _statements_from(conn, node, record_ids, _status_rows(conn, record_ids))
     current = _current(conn, record_ids)
-    holding = _conflicts_holding(conn, node, came)
+    holding = _conflicts_holding(conn, node, record_ids, came)
     files = {r.record_id: r for c in _chunks(current) for r in store.load_records(conn, None, c)}
     deleted: dict[str, bool] = {}
     for tombstone in tombstones:
@@ -236,20 +299,19 @@ def forget(
         row = current.get(record_id)
         from_node = row is not None and node in (row.origin, row.sender)
         version = _displaced(conn, node, mine) if from_node else None
+        conflicts = holding.get(record_id, set())
         if version is not None:
             values = kind_columns(RECORDS, version["data"])
             conn.execute(records.update().where(records.c.record_id == record_id).values(values))
         elif from_node:
             rule = f"{tombstone['rule']}；{node} 删除通知 / purge notice from {node}"
             after = date.fromisoformat(tombstone["delete_after"])
-            store.purge_record(conn, PurgeItem(files[record_id], after, rule), now, actor)
+            copies = _copies(len(mine), len(conflicts))
+            store.purge_record(conn, PurgeItem(files[record_id], after, rule, copies), now, actor)
         added = [int(r.local_key) for r in mine if r.object_type == "record_status" and r.local_key]
         if added:
             conn.execute(record_status.delete().where(record_status.c.id.in_(added)))
-        if conflicts := holding.get(record_id):
-            conn.execute(conflict.delete().where(conflict.c.id.in_(sorted(conflicts))))
-        if mine:
-            conn.execute(st.delete().where(st.c.id.in_([r.id for r in mine])))
+        _erase(conn, (r.id for r in mine), conflicts)
         deleted[record_id] = from_node or bool(mine) or bool(conflicts)
     return deleted
 

@@ -1,17 +1,20 @@
 """Ports to the capabilities governance depends on but does not own.
 
 Governance needs a subject's score after a record changes, and it acts on manipulation cases
-that detection confirmed. Both are built elsewhere; these small protocols are the whole
-contract, so the workflows and their tests run without either, and the real adapters plug in
-at the call sites of `ecredit.governance.services`.
+that detection confirmed; its retention purge must reach the copies of a record that exchange
+keeps. All are built elsewhere; these small protocols are the whole contract, so the workflows
+and their tests run without them, and the real adapters plug in at the call sites of
+`ecredit.governance.services`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
+
+import sqlalchemy as sa
 
 CASE_RECORD_TYPES: dict[str, str] = {
     "brushing": "PLT01",
@@ -59,3 +62,16 @@ class Notifier(Protocol):
     """Delivers one internal alert (a JSON-ready mapping) to one audience."""
 
     def send(self, audience: str, alert: dict[str, object]) -> None: ...
+
+
+class RecordCopies(Protocol):
+    """Copies of records' content kept outside the record tables — what peers said about them
+    and the conflicts deciding between versions. A retention term binds every copy (个人信息保护法
+    Art.47: delete once the retention period has expired), so the purge erases them in its own
+    transaction, before the records go (copies of status changes are found through the
+    records' status rows). Returns, by record id, how many rows went from where, which the
+    purge log keeps; every requested id is present, with zeros when nothing was held."""
+
+    def erase(
+        self, conn: sa.Connection, record_ids: Sequence[str]
+    ) -> Mapping[str, Mapping[str, int]]: ...

@@ -8,7 +8,7 @@ passed its term, so every deletion goes through `delete_after` here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,6 +22,9 @@ class PurgeItem:
     record: Record
     delete_after: date
     rule: str
+    copies: Mapping[str, int] | None = None
+    """Copies of the record's content deleted with it, rows by where they were kept, for the
+    purge log; None when the purge did not look for any (a dry run, or no copies port)."""
 
 
 def delete_after(record: Record, policy: GovernancePolicy | None = None) -> date | None:

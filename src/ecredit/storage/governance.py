@@ -74,8 +74,11 @@ purge_log = sa.Table(
     sa.Column("delete_after", sa.Date, nullable=False),
     sa.Column("rule", sa.Text, nullable=False),
     sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("copies", sa.JSON),
 )
-"""What the retention purge deleted, when, under which rule: the only trace a purge leaves."""
+"""What the retention purge deleted, when, under which rule: the only trace a purge leaves.
+`copies` counts the copies of the record's content that went with it, rows by table (what
+peers had said about it); NULL on purges that did not look for any."""
 
 GOVERNANCE_TABLES = (governance_case, governance_event, purge_log)
 
@@ -335,7 +338,8 @@ def record_batches(conn: sa.Connection, record_ids: Sequence[str]) -> dict[str, 
 
 
 def purge_record(conn: sa.Connection, item: PurgeItem, at: datetime, actor: str) -> None:
-    """Delete a record and its status history, leaving a purge-log row in the same commit."""
+    """Delete a record and its status history, leaving a purge-log row in the same commit;
+    the row counts the copies the caller erased with it (`PurgeItem.copies`)."""
     r = item.record
     conn.execute(record_status.delete().where(record_status.c.record_id == r.record_id))
     conn.execute(records.delete().where(records.c.record_id == r.record_id))
@@ -351,6 +355,7 @@ def purge_record(conn: sa.Connection, item: PurgeItem, at: datetime, actor: str)
             delete_after=item.delete_after,
             rule=item.rule,
             actor=actor,
+            copies=None if item.copies is None else dict(item.copies),
         )
     )
 

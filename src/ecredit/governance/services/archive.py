@@ -133,7 +133,8 @@ def _record_items(conn: sa.Connection, subject_id: str) -> list[HistoryItem]:
             "retention",
             record_id=row.record_id,
             actor=row.actor,
-            detail={"type_code": row.type_code, "rule": row.rule},
+            detail={"type_code": row.type_code, "rule": row.rule}
+            | ({} if row.copies is None else {"copies": row.copies}),
         )
         for row in store.purges(conn, subject_id)
     ]
