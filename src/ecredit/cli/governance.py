@@ -23,6 +23,7 @@ from ecredit.governance import services
 from ecredit.governance.clocks import deadline, stored_deadline_note
 from ecredit.governance.lists import Decision, ListEntry
 from ecredit.governance.model import CHINA, WorkflowError, china_date, utc_now
+from ecredit.governance.peer_lists import Origin, PeerListing
 from ecredit.governance.policy import Label, load_policy
 from ecredit.governance.ports import DetectionCase
 from ecredit.governance.workdays import CalendarNotCovered, count_workdays
@@ -131,21 +132,34 @@ def deadlines_command(
 lists_app = typer.Typer(help="红黑名单与联合奖惩措施 / red and black lists, joint measures")
 
 
-def _print_entries(entries: Iterable[ListEntry]) -> None:
+THIS_NODE = "本节点 / this node"
+
+
+def _origin(origin: Origin | None) -> str:
+    return THIS_NODE if origin is None else f"{origin.name} ({origin.node_id})"
+
+
+def _print_entries(
+    entries: Iterable[ListEntry], peers: Iterable[PeerListing] | None = None
+) -> None:
+    """The listings as a table. With `peers` (`lists show`), trusted peers' listings in force
+    follow this node's own under a 来源 origin column naming the peer, so a clerk never takes
+    a peer's decision for one of this node's, which they could act on."""
     policy = load_policy()
-    rows = [
-        (
+
+    def row(e: ListEntry) -> list[Any]:
+        found = policy.lists.get(e.list_code)
+        return [
             e.entry_id,
             e.subject_id,
-            policy.lists[e.list_code].zh,
+            found.zh if found else e.list_code,
             e.state,
             e.decision.document_no if e.decision else None,
             e.ends_on,
             "；".join(r.zh for r in e.reasons),
-        )
-        for e in entries
-    ]
-    headers = (
+        ]
+
+    headers = [
         "编号 id",
         "主体 subject",
         "名单 list",
@@ -153,8 +167,17 @@ def _print_entries(entries: Iterable[ListEntry]) -> None:
         "文书 document",
         "届满 ends",
         "依据 reasons",
-    )
-    _table("名单 / listings", headers, rows)
+    ]
+    if peers is None:
+        _table("名单 / listings", headers, [row(e) for e in entries])
+        return
+
+    def authority(e: ListEntry) -> str | None:
+        return e.decision.authority if e.decision else None
+
+    rows = [[*row(e), _origin(None), authority(e)] for e in entries]
+    rows += [[*row(p.entry), _origin(p.origin), authority(p.entry)] for p in peers]
+    _table("名单 / listings", [*headers, "来源 origin", "决定机关 authority"], rows)
 
 
 @lists_app.command("scan")
@@ -214,8 +237,12 @@ def lists_show(
     list_code: Annotated[str | None, typer.Option("--list", help="名单 / list code")] = None,
     db: DbOption = None,
 ) -> None:
-    """查看名单 / Show listings."""
-    _print_entries(services.listings(_engine(db), subject, list_code))
+    """查看名单 / Show listings: this node's own, then trusted peers' in force, with origin."""
+    engine = _engine(db)
+    _print_entries(
+        services.listings(engine, subject, list_code),
+        services.peer_listings_in_force(engine, subject, list_code),
+    )
 
 
 @lists_app.command("measures")
@@ -235,7 +262,7 @@ def lists_measures(
             m.zh,
             m.measure,
             "/".join(m.executors),
-            f"{m.origin.name} ({m.origin.node_id})" if m.origin else "本节点 / this node",
+            _origin(m.origin),
             m.document_no,
             m.until,
             m.why_zh,

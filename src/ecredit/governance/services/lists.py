@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from ecredit.exchange.received import peer_listings
 from ecredit.governance import lists, warnings
 from ecredit.governance.display import past_display_period
 from ecredit.governance.lists import Decision, ListEntry, ListState
 from ecredit.governance.model import RecordStatus, china_date
+from ecredit.governance.peer_lists import PeerListing
 from ecredit.governance.policy import load_policy
 from ecredit.governance.services.common import LIST_ENTRY, SYSTEM, act, load, moment, new_id
 from ecredit.governance.services.facts import subject_facts
@@ -31,6 +33,27 @@ def listings(
 ) -> list[ListEntry]:
     with engine.connect() as conn:
         return entries(conn, subject_id, list_code)
+
+
+def peer_listings_in_force(
+    engine: sa.Engine,
+    subject_id: str | None = None,
+    list_code: str | None = None,
+    today: date | None = None,
+) -> list[PeerListing]:
+    """Trusted peers' listings in force on `today` (default: today in China), shown beside
+    this node's own (`ecredit lists show`). Only those in force: a peer's listing is shown
+    here exactly while it is in force there, as on the portal, so a peer's proposal or a
+    listing it lifted is not this node's to show. They are the peers' acts, never entries of
+    this node's own, hence returned apart with their origin."""
+    day = today or china_date(moment(None))
+    with engine.connect() as conn:
+        found = peer_listings(conn, subject_id)
+    return [
+        p
+        for p in found
+        if p.in_force(day) and (list_code is None or p.entry.list_code == list_code)
+    ]
 
 
 def propose_listings(

@@ -142,6 +142,21 @@ def list_counts(conn: sa.Connection, on: date) -> dict[str, float]:
     return counts
 
 
+def peer_list_counts(conn: sa.Connection, on: date) -> dict[str, float]:
+    """Trusted peers' listings in force on a day, by list code — published beside this node's
+    `list_counts`, never added to them. A peer's listing is the peer's decision, counted in
+    the peer's own statistics; adding it here would count one decision twice wherever nodes'
+    figures are summed (a province over its cities, the national platform over provinces), and
+    would report as this node's work decisions it neither took nor can lift. Shown apart, a
+    regulator still sees how many listings from elsewhere are in force here."""
+    counts: dict[str, float] = {}
+    for listing in peer_listings(conn):
+        if listing.in_force(on):
+            code = listing.entry.list_code
+            counts[code] = counts.get(code, 0.0) + 1
+    return counts
+
+
 def list_name(code: str) -> Label:
     found = load_policy().lists.get(code)
     return Label(zh=found.zh, en=found.en) if found else Label(zh=code, en=code)

@@ -341,6 +341,12 @@ def list_counts(conn: sa.Connection, window: Window) -> Values:
     return governance.list_counts(conn, window.end - timedelta(days=1))
 
 
+def peer_list_counts(conn: sa.Connection, window: Window) -> Values:
+    """Other nodes' listings in force here, a separate stock: see `governance.peer_list_counts`
+    for why they never join `list_counts`."""
+    return governance.peer_list_counts(conn, window.end - timedelta(days=1))
+
+
 def detection_cases(conn: sa.Connection, window: Window) -> Values:
     """Manipulation cases detection confirmed and governance filed, by kind."""
     cases = governance_case.c
@@ -469,6 +475,18 @@ INDICATORS: dict[str, Indicator] = {
             needs="governance",
         ),
         Indicator(
+            "peer_list_counts",
+            _l(
+                "其他节点认定的名单在册数（不计入本节点名单在册数）",
+                "Other nodes' listings in force (not in this node's list counts)",
+            ),
+            _l("名单", "list"),
+            False,
+            "count",
+            peer_list_counts,
+            needs="governance",
+        ),
+        Indicator(
             "detection_cases",
             _l("确认的操纵信用案件", "Confirmed manipulation cases"),
             _l("案件类型", "case kind"),
@@ -499,7 +517,7 @@ def dimension_label(indicator: str, key: str) -> Label:
     if indicator in ("dishonesty_records", "repairs"):
         found = load_catalogue().classes.get(key)
         return Label(zh=found.zh, en=found.en) if found else Label(zh=key, en=key)
-    if indicator == "list_counts":
+    if indicator in ("list_counts", "peer_list_counts"):
         return governance.list_name(key)
     return Label(zh=key, en=key)
 
