@@ -14,10 +14,12 @@ from ecredit.audit.log import canonical
 from ecredit.exchange.apply import import_batch
 from ecredit.exchange.batch import content_hash
 from ecredit.exchange.export import export_batch
-from ecredit.exchange.node import init_node
+from ecredit.exchange.node import NodeIdentity, init_node
 from ecredit.exchange.objects import Cursor, current_cursor
 from ecredit.exchange.peers import add_peer
 from ecredit.exchange.policy import load_exchange_policy
+from ecredit.exchange.received import peer_evaluations
+from ecredit.exchange.view import public_view
 from ecredit.governance import services
 from ecredit.governance.lists import Decision
 from ecredit.governance.model import china_date, utc_now
@@ -30,6 +32,7 @@ from tests.ingest import world
 
 DOCUMENT = "某市监〔2026〕7号"
 AUTHORITY = "某市市场监督管理局"
+POLICY = load_exchange_policy()
 
 
 @pytest.fixture
@@ -171,7 +174,10 @@ def test_a_listing_relayed_in_another_nodes_name_is_not_applied(
     report = import_batch(
         b.engine, canonical(envelope), b.identity, load_exchange_policy(), OPERATOR
     )
-    assert report.outcomes["held"] == 1
+    assert (report.outcomes["held"], report.outcomes["ignored"]) == (0, 1)
+    (refusal,) = report.refusals
+    assert (refusal.type, refusal.id, refusal.outcome) == ("list_entry", entry_id, "ignored")
+    assert "platform-c" in refusal.reason and "ministry" in refusal.reason
     assert services.measures_for(b.engine, "M1") == []
     assert peer_warnings(b) == []
 
@@ -180,6 +186,52 @@ def test_a_listing_relayed_in_another_nodes_name_is_not_applied(
     assert {(m.entry_id, m.origin.node_id if m.origin else None) for m in found} == {
         (entry_id, "platform-a")
     }
+    assert len(peer_warnings(b)) == 1
+
+
+def relay(envelope: dict, relay_node: NodeIdentity, sequence: int) -> bytes:
+    """The same objects, origins kept, in a batch another trusted node signed."""
+    envelope = envelope | {"node": relay_node.node_id, "sequence": sequence}
+    envelope["content_hash"] = content_hash(envelope["objects"])
+    unsigned = {k: v for k, v in envelope.items() if k != "signature"}
+    envelope["signature"] = envelope["signature"] | {"value": relay_node.sign(canonical(unsigned))}
+    return canonical(envelope)
+
+
+def test_a_relayed_copy_arriving_first_does_not_shadow_the_origins_own(
+    tmp_path: Path,
+    platform_and_regulator: tuple[nodes.Node, nodes.Node],
+) -> None:
+    """A relay forwards A's listing and evaluation, origins kept, before A's own batch
+    arrives: the copies are ignored (each named in the report), so A's identical batch is
+    held, not taken for a repeat, and its measures apply."""
+    a, b = platform_and_regulator
+    other = init_node("platform-c", "platform", tmp_path / "relay.json")
+    add_peer(b.engine, "platform-c", other.public_key, "platform", "", "test")
+    entry_id = nodes.black_list(a, "M1")
+    nodes.evaluate(a, {"M1": (548.4, "D", "D")})
+    own = export_since(a, None)
+    envelope = json.loads(own)
+    report = import_batch(b.engine, relay(envelope, other, 3), b.identity, POLICY, OPERATOR)
+    assert report.outcomes["ignored"] == 2 and report.outcomes["held"] == 0
+    assert {(r.type, r.outcome) for r in report.refusals} == {
+        ("list_entry", "ignored"),
+        ("evaluation", "ignored"),
+    }
+    assert services.measures_for(b.engine, "M1") == []
+    with b.engine.connect() as conn:
+        assert peer_evaluations(conn, "M1") == []
+    assert public_view(b.engine)["list_entries"] == []
+
+    report = send(a, b, own)
+    assert report.outcomes["held"] == 2
+    found = services.measures_for(b.engine, "M1")
+    assert {(m.entry_id, m.origin.node_id if m.origin else None) for m in found} == {
+        (entry_id, "platform-a")
+    }
+    with b.engine.connect() as conn:
+        (evaluation,) = peer_evaluations(conn, "M1")
+    assert (evaluation.origin.node_id, evaluation.data["score"]) == ("platform-a", "548.40")
     assert len(peer_warnings(b)) == 1
 
 

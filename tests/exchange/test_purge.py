@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ecredit.audit.log import Actor
+from ecredit.audit.log import Actor, iso
 from ecredit.exchange.apply import ImportReport, import_batch
 from ecredit.exchange.batch import BatchRejected, seal
 from ecredit.exchange.export import export_batch
@@ -211,3 +211,48 @@ def test_a_peers_copy_that_replaced_this_nodes_own_gives_way_to_it_again(
     assert purged(b) == []
     assert [s for s in statements(b, "record") if s[0] == "R1"] == []
     assert statements(b, "record_status") == []
+
+
+def test_a_record_purged_here_is_not_stored_again_from_a_peer_that_kept_it(
+    platforms: tuple[nodes.Node, nodes.Node],
+) -> None:
+    """B purges A's R0 and its own R9 by its own retention run; A, which has not purged yet,
+    sends them again (and a status change of R0): each is stale, naming B's purge-log row.
+    Only a version A said after the purge whose term has not run out comes back."""
+    a, b = platforms
+    first, _cursor = export(a)
+    receive(b, first)
+    services.purge(b.engine, copies=COPIES)
+    assert sorted(record_ids(b)) == ["R1", "R2", "R3"]
+    with b.engine.connect() as conn:
+        logged = dict(conn.execute(sa.select(purge_log.c.record_id, purge_log.c.id)).all())
+
+    nodes.set_status(a, "R0", "disputed", "异议 / objection")
+    report = receive(b, export(a)[0])
+    assert report.outcomes["stale"] == 3
+    assert sorted((r.type, r.id) for r in report.refusals) == [
+        ("record", "R0"),
+        ("record", "R9"),
+        ("record_status", "node-a#1"),
+    ]
+    for refusal in report.refusals:
+        record_id = "R0" if refusal.type == "record_status" else refusal.id
+        assert f"purge log #{logged[record_id]}" in refusal.reason, refusal
+        assert "征信业管理条例" in refusal.reason
+    assert sorted(record_ids(b)) == ["R1", "R2", "R3"]
+    assert [s for s in statements(b, "record") if s[0] in ("R0", "R9")] == []
+    with b.engine.connect() as conn:
+        body = json.loads(conn.execute(sa.select(access_log.c.body)).scalars().all()[-1])
+    assert [r["id"] for r in body["detail"]["refusals"]] == [r.id for r in report.refusals]
+
+    (copy,) = [o for o in json.loads(first)["objects"] if o["id"] == "R0"]
+    now = datetime.now(UTC)
+    later = {**copy, "said_at": iso(now)}  # said after the purge, but its term ran out in 2025
+    report = receive(b, seal(a.identity, 50, "c3.0.0.0.0.0", "c3.1.1.0.0.0", [later], now))
+    assert (report.outcomes["stale"], report.outcomes["new"]) == (1, 0)
+    assert "R0" not in record_ids(b)
+
+    refiled = later | {"data": copy["data"] | {"decided_on": "2025-01-10", "act_ended_on": None}}
+    report = receive(b, seal(a.identity, 51, "c3.0.0.0.0.0", "c3.1.1.0.0.0", [refiled], now))
+    assert (report.outcomes["stale"], report.outcomes["new"]) == (0, 1)
+    assert "R0" in record_ids(b)

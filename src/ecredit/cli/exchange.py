@@ -85,6 +85,12 @@ def _print_import(report: ImportReport) -> None:
     for outcome, count in sorted(report.outcomes.items()):
         table.add_row(outcome, f"{count:,}")
     console.print(table)
+    for refusal in report.refusals:
+        console.print(
+            f"objects/{refusal.line} {refusal.type} {refusal.id}: {refusal.outcome} — "
+            f"{refusal.reason}",
+            markup=False,
+        )
     if report.conflicts:
         console.print(
             f"[yellow]冲突 {report.conflicts} 项，已按来源权威处理并登记 / {report.conflicts} "

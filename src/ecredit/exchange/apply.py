@@ -14,8 +14,12 @@ repeats what this node already holds from the same origin. Outcomes:
   retention term: it deleted what had come from that node (`exchange.tombstones`), or found
   nothing of it here; either way it is kept, without content, so a repeat changes nothing;
 - stale — a copy of a record (or a status change of one) its origin has purged since, still
-  travelling through another node: dropped, never stored again;
-- ignored — a tombstone relayed under another node's name: only the purging node's counts.
+  travelling through another node, or one this node purged itself: dropped, never stored again;
+- ignored — a list entry, evaluation or tombstone relayed under another node's name: only the
+  deciding, evaluating or purging node's own batch counts.
+
+Objects refused as stale or ignored store nothing (a stale copy's content is exactly what a
+purge removed), so each is named in the report's `refusals` with its reason instead.
 
 A conflict is decided by source authority (see `policy/exchange.yaml`) and always logged with
 the losing side's content. A repeated batch (same node and sequence, same content) changes
@@ -54,6 +58,27 @@ NOT_STORED = ("unchanged", "own", "held", "purged", "noted", "stale", "ignored")
 """Outcomes that store no row of the kind tables (for the import's ingest-batch counts)."""
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """One object dropped without a statement (`stale`, `ignored`): the report is the only
+    place that says which one and why, since storing it would keep what had to go."""
+
+    line: int
+    type: str
+    id: str
+    outcome: str
+    reason: str
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "object": f"objects/{self.line}",
+            "type": self.type,
+            "id": self.id,
+            "outcome": self.outcome,
+            "reason": self.reason,
+        }
+
+
 @dataclass
 class ImportReport:
     node: str
@@ -62,9 +87,10 @@ class ImportReport:
     outcomes: Counter[str] = field(default_factory=Counter)
     conflicts: int = 0
     already_imported: bool = False
+    refusals: list[Refusal] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
-        return {
+        summary: dict[str, Any] = {
             "node": self.node,
             "sequence": self.sequence,
             "objects": self.objects,
@@ -72,6 +98,9 @@ class ImportReport:
             "already_imported": self.already_imported,
             **self.outcomes,
         }
+        if self.refusals:
+            summary["refusals"] = [r.summary() for r in self.refusals]
+        return summary
 
 
 @dataclass(frozen=True)
@@ -83,6 +112,11 @@ class _Item:
     @property
     def id(self) -> str:
         return self.obj["id"]
+
+    def refused(self, run: _Run, outcome: str, reason: str) -> None:
+        """Count the object as dropped, naming it and why in the report."""
+        run.report.outcomes[outcome] += 1
+        run.report.refusals.append(Refusal(self.line, self.obj["type"], self.id, outcome, reason))
 
 
 @dataclass
@@ -232,6 +266,17 @@ def _plain_json(obj: dict[str, Any]) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
+def subject_of(obj: dict[str, Any]) -> str | None:
+    """The subject an object is about, kept beside its statement (`exchange_statement.
+    subject_id`, indexed) so a subject's page needs no search through payload text; status
+    changes and tombstones name a record, not a subject."""
+    if obj["type"] == "subject":
+        return str(obj["id"])
+    if obj["type"] in ("record", "list_entry", "evaluation"):
+        return str(obj["data"]["subject_id"])
+    return None
+
+
 def _statement_values(
     run: _Run, item: _Item, outcome: str, local_key: str | None = None
 ) -> dict[str, Any]:
@@ -246,6 +291,7 @@ def _statement_values(
         "payload": _plain_json(item.obj),
         "outcome": outcome,
         "local_key": local_key,
+        "subject_id": subject_of(item.obj),
     }
 
 
@@ -330,7 +376,7 @@ def _apply_kind(run: _Run, items: list[_Item]) -> None:
         return
     object_type = items[0].obj["type"]
     if object_type == "record":
-        items = _drop_stale(run, items)
+        items = _drop_purged_here(run, _drop_stale(run, items))
     kind = OBJECT_KINDS[object_type]
     table = KIND_TABLES[kind.name]
     key = table.c[kind.key[0]]
@@ -380,9 +426,30 @@ def _drop_stale(run: _Run, items: list[_Item]) -> list[_Item]:
     """Old copies of what their origin has purged are counted, not stored: storing them
     again would undo the purge on this node."""
     stale = tombstones.stale(run.conn, [i.obj for i in items])
-    if stale:
-        run.report.outcomes["stale"] += len(stale)
+    reason = "来源节点已删除（保存期满）/ purged by its origin (retention term expired)"
+    for item in items:
+        if item.id in stale:
+            item.refused(run, "stale", reason)
     return [i for i in items if i.id not in stale]
+
+
+def _drop_purged_here(run: _Run, items: list[_Item]) -> list[_Item]:
+    """Records this node purged (by its own retention run or on a tombstone) and a peer that
+    has not purged them yet sends again: storing one would undo the purge here, so it is
+    stale, with the purge-log row as the reason. Only a version said after the purge whose
+    retention term, by this node's rules, has not run out comes back (`tombstones.
+    may_return`): the term is what made the purge due, not the copy it deleted."""
+    if not items:
+        return items
+    purges = tombstones.purges_here(run.conn, [i.id for i in items])
+    kept: list[_Item] = []
+    for item in items:
+        purge = purges.get(item.id)
+        if purge is None or tombstones.may_return(item.obj, purge, run.now):
+            kept.append(item)
+        else:
+            item.refused(run, "stale", tombstones.purge_reason(purge))
+    return kept
 
 
 def _apply_status(run: _Run, items: list[_Item]) -> None:
@@ -393,7 +460,7 @@ def _apply_status(run: _Run, items: list[_Item]) -> None:
     known = provenance.latest_of(run.conn, "record_status", [i.id for i in items])
     named = sorted({i.obj["data"]["record_id"] for i in items})
     records = stored_objects(run.conn, "record", named, run.identity, run.policy)
-    purged = tombstones.purged_here(run.conn, set(named) - set(records))
+    purged = tombstones.purges_here(run.conn, set(named) - set(records))
     for item in items:
         data = item.obj["data"]
         if (seen := known.get(item.id)) is not None:
@@ -404,8 +471,8 @@ def _apply_status(run: _Run, items: list[_Item]) -> None:
                 _conflict(run, item, "kept", json.loads(seen.payload), "stored", rule)
             continue
         record = records.get(data["record_id"])
-        if record is None and data["record_id"] in purged:
-            run.report.outcomes["stale"] += 1
+        if record is None and (purge := purged.get(data["record_id"])) is not None:
+            item.refused(run, "stale", tombstones.purge_reason(purge))
             continue
         if record is None:
             raise _unknown(item, "record_id")
@@ -429,7 +496,13 @@ def _apply_held(run: _Run, items: list[_Item]) -> None:
     """List entries and evaluations stay their origin's statements: a listing is the deciding
     authority's act and a score its evaluator's opinion, so nothing here is overwritten and
     authority does not arbitrate. Each origin's newest version is the one that counts; an
-    older one arriving late is refused and logged, as for a record of the same origin."""
+    older one arriving late is refused and logged, as for a record of the same origin.
+
+    Only the origin's own batch counts: these objects are never relayed (`exchange.export`),
+    so one under another node's name is `ignored`, as a relayed tombstone is. Were it held,
+    it would count as nothing (a relay cannot speak for the decider) yet still make the
+    origin's own copy look like a repeat, so that copy would never count."""
+    items = _signed_only(run, items)
     if not items:
         return
     _require_subjects(run, items)
@@ -468,11 +541,21 @@ def _warn_of_listings(run: _Run, newer: list[_Item]) -> None:
     """A peer's black-list entry in force alerts this node's platforms and regulators once
     (联合惩戒 starts with knowing). Only the sender's own listings count, as for its measures
     (`exchange.received`): a listing travels only from the node that decided it."""
-    sender = run.sender
-    listings = [
-        listing_of(sender, i.obj["data"]) for i in newer if i.obj["origin"] == sender.node_id
-    ]
+    listings = [listing_of(run.sender, i.obj["data"]) for i in newer]
     warn_of_peer_listings(run.conn, listings, run.now)
+
+
+def _signed_only(run: _Run, items: list[_Item]) -> list[_Item]:
+    """The items whose origin signed this batch; the others are ignored, each named."""
+    signer = run.sender.node_id
+    for item in items:
+        if item.obj["origin"] != signer:
+            reason = (
+                f"由 {signer} 转发，只接受 {item.obj['origin']} 自己签发的批次 / relayed by "
+                f"{signer}: only a batch {item.obj['origin']} signed itself counts"
+            )
+            item.refused(run, "ignored", reason)
+    return [i for i in items if i.obj["origin"] == signer]
 
 
 def _apply_purges(run: _Run, items: list[_Item]) -> None:
@@ -480,15 +563,12 @@ def _apply_purges(run: _Run, items: list[_Item]) -> None:
     another node's name could otherwise delete that node's records here, so it is ignored.
     A new tombstone, or a newer one (the record filed again and purged again), deletes what
     came from that node (`tombstones.forget`) and stays as its statement, without content."""
-    signer = run.sender.node_id
-    signed = [i for i in items if i.obj["origin"] == signer]
-    if relayed := len(items) - len(signed):
-        run.report.outcomes["ignored"] += relayed
+    signed = _signed_only(run, items)
     if not signed:
         return
     newer = _newer_versions(run, signed, tombstones.OUTCOMES)
     data = [i.obj["data"] for i in newer]
-    deleted = tombstones.forget(run.conn, signer, data, run.actor.name, run.now)
+    deleted = tombstones.forget(run.conn, run.sender.node_id, data, run.actor.name, run.now)
     for item in newer:
         _state(run, item, "purged" if deleted[item.obj["data"]["purged_id"]] else "noted")
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 
 import sqlalchemy as sa
 
+from ecredit.storage.exchange import exchange_received as received
 from ecredit.storage.exchange import exchange_statement as st
 
 APPLIED = ("new", "updated", "replaced")
@@ -30,13 +31,19 @@ def _statements(
     object_type: str,
     object_ids: Sequence[str] | None,
     outcomes: Sequence[str],
+    signed: bool = False,
 ) -> Iterator[sa.Row]:
-    """Statements about the objects (all of the type when None), oldest first."""
+    """Statements about the objects (all of the type when None), oldest first; `signed`:
+    only those delivered in a batch their origin signed."""
     query = (
         sa.select(st.c.object_id, st.c.origin, st.c.said_at, st.c.content_hash, st.c.payload)
         .where(st.c.object_type == object_type, st.c.outcome.in_(outcomes))
         .order_by(st.c.id)
     )
+    if signed:
+        query = query.join(received, received.c.id == st.c.received_id).where(
+            received.c.node_id == st.c.origin
+        )
     if object_ids is None:
         yield from conn.execute(query)
         return
@@ -60,8 +67,12 @@ def latest_per_origin(
     object_ids: Sequence[str] | None = None,
     outcomes: Sequence[str] = HELD,
 ) -> dict[tuple[str, str], sa.Row]:
-    """The latest statement of each origin about each object, by (origin, id)."""
-    rows = _statements(conn, object_type, object_ids, outcomes)
+    """The latest statement of each origin about each object, by (origin, id), from the
+    batches that origin signed. What is held per origin (list entries, evaluations,
+    tombstones) counts only from there: a copy relayed under its name is not its word, and
+    must not make the origin's own copy look like a repeat (databases from before relayed
+    ones were refused at import may still hold some)."""
+    rows = _statements(conn, object_type, object_ids, outcomes, signed=True)
     return {(row.origin, row.object_id): row for row in rows}
 
 

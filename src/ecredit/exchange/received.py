@@ -90,13 +90,9 @@ def _held(
         .order_by(st.c.id)
     )
     if subject_id is not None:
-        # a cheap first cut on the text; the subject is checked on the parsed data below
-        other = st.alias("mentioning")
-        mentioning = sa.select(other.c.object_id).where(
-            other.c.object_type == object_type,
-            other.c.payload.contains(subject_id, autoescape=True),
-        )
-        query = query.where(st.c.object_id.in_(mentioning))
+        # the indexed column filled on import (`exchange.apply.subject_of`): a subject page
+        # reads its own statements, not the text of every peer's
+        query = query.where(st.c.subject_id == subject_id)
     latest: dict[tuple[str, str], str] = {
         (row.origin, row.object_id): row.payload for row in conn.execute(query)
     }

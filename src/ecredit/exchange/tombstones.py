@@ -19,7 +19,8 @@ local purge), the statements and conflict rows that keep that node's content of 
 its status changes, and the status rows that node added. It never deletes its own data on a
 peer's word: when the peer's copy had replaced this node's own version (or another peer's),
 that version is put back instead. Copies of a purged record still travelling through other
-nodes are recognised afterwards and not stored again (`stale`).
+nodes are recognised afterwards and not stored again (`stale`). So are copies of a record this
+node purged itself, sent again by a peer that has not purged it yet (`may_return`).
 
 A node's own purge goes further, through the same finders: its retention term binds every
 copy it keeps, so `erase_copies` takes the statements of every origin about the record and its
@@ -43,7 +44,9 @@ from ecredit.exchange import provenance
 from ecredit.exchange.batch import object_hash, tombstone_key
 from ecredit.exchange.node import NodeIdentity
 from ecredit.exchange.objects import Cursor, kind_columns, make_object, parse_time
-from ecredit.governance.retention import PurgeItem
+from ecredit.governance.model import Record, china_date
+from ecredit.governance.retention import PurgeItem, delete_after
+from ecredit.records.catalogue import load_catalogue
 from ecredit.records.kinds import RECORDS
 from ecredit.storage import governance as store
 from ecredit.storage.exchange import exchange_conflict as conflict
@@ -335,11 +338,51 @@ def stale(conn: sa.Connection, objects: Sequence[Mapping[str, Any]]) -> set[str]
     return found
 
 
-def purged_here(conn: sa.Connection, record_ids: Iterable[str]) -> set[str]:
-    """The records this node deleted, by its own purge or on a peer's tombstone: a status
-    change still travelling for one of them has nothing left to apply to."""
-    found: set[str] = set()
+def purges_here(conn: sa.Connection, record_ids: Iterable[str]) -> dict[str, sa.Row]:
+    """The latest purge-log row of each record this node deleted, by its own purge or on a
+    peer's tombstone: copies of it still travelling are stale, and a status change for one
+    has nothing left to apply to."""
+    found: dict[str, sa.Row] = {}
     for chunk in _chunks(record_ids):
-        query = sa.select(purge_log.c.record_id).where(purge_log.c.record_id.in_(chunk))
-        found |= set(conn.execute(query).scalars())
+        query = (
+            sa.select(purge_log).where(purge_log.c.record_id.in_(chunk)).order_by(purge_log.c.id)
+        )
+        found |= {row.record_id: row for row in conn.execute(query)}
     return found
+
+
+def purge_reason(purge: sa.Row) -> str:
+    """Why a copy is stale: the purge-log row that deleted the record here."""
+    on = iso(purge.purged_at)
+    return (
+        f"本节点已于 {on} 依 {purge.rule} 删除（删除日志 #{purge.id}）/ purged here at {on} "
+        f"under {purge.rule} (purge log #{purge.id})"
+    )
+
+
+def may_return(obj: Mapping[str, Any], purge: sa.Row, now: datetime) -> bool:
+    """Whether a record this node purged may be stored again from a peer's copy.
+
+    The retention rules (`retention` in governance.yaml) only ever say when negative
+    information must go — five years after the act ended (征信业管理条例 Art.16) — never
+    that a copy must be taken back. So a copy said before the purge is the information the
+    purge deleted, whatever its content: a peer that has not purged yet (its clock, its
+    run) must not undo the purge here. Only a version said after the purge can be a new
+    fact (the origin filed or corrected it since), and even that only while the rules let
+    this node keep it: a positive record, or a negative one whose term by its own dates
+    has not run out today. One past its term would only be shown until the next purge."""
+    if parse_time(obj["said_at"]) <= store.utc(purge.purged_at):
+        return False
+    data = obj["data"]
+    severity = data.get("severity") or load_catalogue().get(data["type_code"]).severity
+    ended = data.get("act_ended_on")
+    record = Record(
+        record_id=data["record_id"],
+        subject_id=data["subject_id"],
+        type_code=data["type_code"],
+        severity=severity,
+        decided_on=date.fromisoformat(data["decided_on"]),
+        act_ended_on=None if ended is None else date.fromisoformat(ended),
+    )
+    after = delete_after(record)
+    return after is None or china_date(now) < after

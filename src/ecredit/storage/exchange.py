@@ -67,10 +67,15 @@ exchange_statement = sa.Table(
     sa.Column("payload", sa.Text, nullable=False),
     sa.Column("outcome", sa.String(16), nullable=False),
     sa.Column("local_key", sa.String(64)),
+    sa.Column("subject_id", sa.String(64)),
     sa.Index(None, "object_type", "object_id"),
     sa.Index(None, "object_type", "local_key"),
+    sa.Index(None, "object_type", "subject_id"),
 )
-"""One row per object received; `outcome` says whether it was applied (see exchange.apply)."""
+"""One row per object received; `outcome` says whether it was applied (see exchange.apply).
+`subject_id` repeats the subject the object is about (subjects, records, list entries and
+evaluations; NULL for status changes and tombstones), so a subject's page finds what peers said
+about it through an index instead of searching every payload's text."""
 
 exchange_conflict = sa.Table(
     "exchange_conflict",
