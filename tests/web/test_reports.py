@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -102,6 +103,33 @@ def test_report_goes_out_of_date_and_expires(web: Web) -> None:
             .values(valid_until=datetime.now(UTC) - timedelta(days=1))
         )
     assert web.client.get(f"/api/v1/reports/{number}/verification").json()["verdict"] == "expired"
+
+
+def _as_if_issued_without(web: Web, number: str, field: str) -> None:
+    """Rewrite the registered report as one issued before the profile had `field`."""
+    with web.engine.begin() as conn:
+        stored = conn.execute(
+            sa.select(issued_report.c.document_json).where(issued_report.c.report_no == number)
+        ).scalar_one()
+        document = json.loads(stored)
+        del document["content"][field]
+        digest = hashlib.sha256(canonical_json(document["content"])).hexdigest()
+        conn.execute(
+            issued_report.update()
+            .where(issued_report.c.report_no == number)
+            .values(document_json=json.dumps(document), content_sha256=digest)
+        )
+
+
+def test_a_field_the_profile_gained_since_issue_does_not_outdate_a_report(web: Web) -> None:
+    """An upgrade that adds an empty field leaves older reports current; a new field that
+    holds something is news the report lacks."""
+    number = issue(web)
+    verdict = f"/api/v1/reports/{number}/verification"
+    _as_if_issued_without(web, number, "peer_evaluations")  # empty for M1
+    assert web.client.get(verdict).json()["verdict"] == "genuine_current"
+    _as_if_issued_without(web, number, "shops")  # M1 has shops
+    assert web.client.get(verdict).json()["verdict"] == "genuine_outdated"
 
 
 def test_full_reports_need_entitlement(web: Web) -> None:

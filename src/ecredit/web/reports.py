@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -148,13 +149,35 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+EMPTY: tuple[object, ...] = (None, [], {})
+
+
+def as_issued(fresh: Any, issued: Any) -> Any:
+    """Today's content in the shape the report was issued in: a field the profile gained since
+    is left out while it is empty, so an upgrade alone does not turn every report issued before
+    it into "outdated"; once it holds something, that is news the report lacks, and it counts."""
+    if isinstance(fresh, dict) and isinstance(issued, dict):
+        return {
+            key: as_issued(value, issued.get(key))
+            for key, value in fresh.items()
+            if key in issued or value not in EMPTY
+        }
+    if isinstance(fresh, list) and isinstance(issued, list):
+        return [
+            as_issued(item, issued[i] if i < len(issued) else None) for i, item in enumerate(fresh)
+        ]
+    return fresh
+
+
 def standing(conn: sa.Connection, entry: sa.Row, caps: Capabilities) -> Verdict:
     """Genuine entries are current, outdated or expired."""
     if _aware(entry.valid_until) < datetime.now(UTC):
         return Verdict.EXPIRED
     row = subjects.any_subject(conn, entry.subject_id)
-    fresh = _digest(canonical_json(_content(conn, row, Scope(entry.scope), caps)))
-    return Verdict.GENUINE_CURRENT if fresh == entry.content_sha256 else Verdict.GENUINE_OUTDATED
+    issued = json.loads(entry.document_json)["content"]
+    fresh = as_issued(_content(conn, row, Scope(entry.scope), caps), issued)
+    current = _digest(canonical_json(fresh)) == entry.content_sha256
+    return Verdict.GENUINE_CURRENT if current else Verdict.GENUINE_OUTDATED
 
 
 def signature_valid(document: dict, signing: SigningKeys) -> bool:
