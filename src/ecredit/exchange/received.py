@@ -103,7 +103,7 @@ def _held(
             peers[origin] = get_peer(conn, origin)
         data = json.loads(payload)["data"]
         peer = peers[origin]
-        if peer is not None and (subject_id is None or data["subject_id"] == subject_id):
+        if peer is not None:
             found.append((peer, data))
     return found
 
