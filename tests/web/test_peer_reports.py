@@ -12,8 +12,8 @@ from pathlib import Path
 
 from ecredit.governance.model import china_date, utc_now
 from ecredit.web import documents
+from tests.exchange.peer import DOCUMENT, PEER_NAME, Peer
 from tests.web.conftest import Web
-from tests.web.test_peer_listings import DOCUMENT, PEER_NAME, Peer
 from tests.web.test_peer_listings import peer as peer  # the fixture
 from tests.web.test_reports import check, issue
 from tests.web.test_statistics import this_month
