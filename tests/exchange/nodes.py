@@ -28,8 +28,9 @@ from ecredit.governance.model import china_date, utc_now
 from ecredit.ingest.pipeline import ingest_file
 from ecredit.privacy.keys import KeyRing, load_keyring
 from ecredit.storage.database import connect, migrate
-from ecredit.storage.evaluations import evaluation_result, evaluation_run
+from ecredit.storage.evaluations import evaluation_result
 from ecredit.storage.tables import record_status
+from tests.evaluation.runs import new_run
 from tests.ingest import world
 
 RECORDS = [
@@ -186,21 +187,8 @@ def evaluate(
 ) -> None:
     """What `ecredit evaluate run` stores — subject → (score, grade, risk class) — without
     computing it from a world."""
-    now = datetime.now(UTC)
     with node.engine.begin() as conn:
-        run_id = conn.execute(
-            evaluation_run.insert().values(
-                model_version=model,
-                grades_version=model,
-                ratings_version=model,
-                as_of=as_of,
-                engine="duckdb",
-                source="test",
-                started_at=now,
-                finished_at=now,
-                subjects=len(scores),
-            )
-        ).inserted_primary_key[0]
+        run_id = new_run(conn, as_of, len(scores), model)
         conn.execute(
             evaluation_result.insert(),
             [

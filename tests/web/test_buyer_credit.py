@@ -4,16 +4,17 @@ problem, registered as denied — and nothing of it is public."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from ecredit.ingest.pipeline import ingest_file
 from ecredit.privacy.keys import KeyRing
-from ecredit.storage.evaluations import evaluation_buyer_credit, evaluation_run
+from ecredit.storage.evaluations import evaluation_buyer_credit
 from ecredit.web.access_log import PURPOSE_HEADER
 from ecredit.web.accounts import create_api_key, create_user
+from tests.evaluation.runs import new_run
 from tests.ingest.world import write_kind
 from tests.web import world
 from tests.web.conftest import PASSWORD, Web
@@ -48,23 +49,8 @@ def stranger(web: Web, keys: KeyRing, tmp_path: Path) -> None:
 
 def store_run(web: Web, as_of: date, credit: dict[str, tuple[int, int]]) -> int:
     """One evaluation run holding only buyers' credit, as `save_evaluation` lays it out."""
-    now = datetime.now(UTC)
     with web.engine.begin() as conn:
-        run_id = conn.execute(
-            evaluation_run.insert()
-            .values(
-                model_version="test",
-                grades_version="test",
-                ratings_version="test",
-                as_of=as_of,
-                engine="duckdb",
-                source="test",
-                started_at=now,
-                finished_at=now,
-                subjects=0,
-            )
-            .returning(evaluation_run.c.run_id)
-        ).scalar_one()
+        run_id = new_run(conn, as_of, 0)
         conn.execute(
             evaluation_buyer_credit.insert(),
             [

@@ -3,35 +3,19 @@ and in the statistics as soon as they exist."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from ecredit.storage.evaluations import evaluation_result, evaluation_run
+from ecredit.storage.evaluations import evaluation_result
 from ecredit.web.queries.profile import today
+from tests.evaluation.runs import new_run
 from tests.web.cli import app as cli_app
 from tests.web.conftest import Web
 
 
 def store_evaluation(engine: sa.Engine, grade: str, score: float) -> None:
-    now = datetime.now(UTC)
     with engine.begin() as conn:
-        run_id = conn.execute(
-            evaluation_run.insert()
-            .values(
-                model_version="test",
-                grades_version="test",
-                ratings_version="test",
-                as_of=today(),
-                engine="duckdb",
-                source="tests",
-                started_at=now,
-                finished_at=now,
-                subjects=1,
-            )
-            .returning(evaluation_run.c.run_id)
-        ).scalar_one()
+        run_id = new_run(conn, today(), 1)
         conn.execute(
             evaluation_result.insert().values(
                 run_id=run_id,
