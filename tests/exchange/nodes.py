@@ -128,6 +128,19 @@ def trust(node: Node, peer: Node) -> None:
     add_peer(node.engine, peer.node_id, peer.identity.public_key, peer.authority, "", "test")
 
 
+def platform_and_receiver(
+    home: Path, db_url: str, second_db_url: str, names: tuple[str, str] = ("node-a", "node-b")
+) -> tuple[Node, Node]:
+    """A platform node holding the world's subjects and records, and a department node that
+    trusts it and holds nothing yet: where most exchange stories start."""
+    a = make_node(home / "a", names[0], "platform", db_url)
+    b = make_node(home / "b", names[1], "department", second_db_url)
+    trust(b, a)
+    ingest_rows(a, "subjects", world.SUBJECTS)
+    ingest_rows(a, "records", RECORDS)
+    return a, b
+
+
 def ingest_rows(node: Node, kind: str, rows: list[dict[str, str]]) -> None:
     directory = node.home / "in" / f"{kind}-{time.monotonic_ns()}"
     directory.mkdir(parents=True)

@@ -125,11 +125,7 @@ def reseal(node: nodes.Node, envelope: dict) -> bytes:
 def test_a_batch_naming_records_the_receiver_lacks_is_refused_whole(
     tmp_path: Path, db_url: str, second_db_url: str
 ) -> None:
-    a = nodes.make_node(tmp_path / "a", "node-a", "platform", db_url)
-    b = nodes.make_node(tmp_path / "b", "node-b", "department", second_db_url)
-    nodes.trust(b, a)
-    nodes.ingest_rows(a, "subjects", world.SUBJECTS)
-    nodes.ingest_rows(a, "records", nodes.RECORDS)
+    a, b = nodes.platform_and_receiver(tmp_path, db_url, second_db_url)
     with a.engine.connect() as conn:
         since = current_cursor(conn)
     nodes.set_status(a, "R2", "repaired", "信用修复 / repaired")
@@ -160,11 +156,7 @@ def shown(node: nodes.Node, key: str) -> list[tuple[str | None, str, str]]:
 def listed(tmp_path: Path, db_url: str, second_db_url: str) -> tuple[nodes.Node, nodes.Node, str]:
     """A platform that black-listed M1 and evaluated M1 and M2; a regulator with the same
     subjects and its own evaluation of M1."""
-    a = nodes.make_node(tmp_path / "a", "node-a", "platform", db_url)
-    b = nodes.make_node(tmp_path / "b", "node-b", "department", second_db_url)
-    nodes.trust(b, a)
-    nodes.ingest_rows(a, "subjects", world.SUBJECTS)
-    nodes.ingest_rows(a, "records", nodes.RECORDS)
+    a, b = nodes.platform_and_receiver(tmp_path, db_url, second_db_url)
     entry_id = nodes.black_list(a, "M1")
     nodes.evaluate(a, {"M1": (512.254, "D", "D"), "M2": (688.0, "A", "B")})
     nodes.ingest_rows(b, "subjects", world.SUBJECTS)
@@ -218,11 +210,7 @@ def test_list_entries_and_evaluations_are_held_as_their_origins_statements(
 def test_a_listing_of_a_subject_the_receiver_lacks_is_refused_whole(
     tmp_path: Path, db_url: str, second_db_url: str
 ) -> None:
-    a = nodes.make_node(tmp_path / "a", "node-a", "platform", db_url)
-    b = nodes.make_node(tmp_path / "b", "node-b", "department", second_db_url)
-    nodes.trust(b, a)
-    nodes.ingest_rows(a, "subjects", world.SUBJECTS)
-    nodes.ingest_rows(a, "records", nodes.RECORDS)
+    a, b = nodes.platform_and_receiver(tmp_path, db_url, second_db_url)
     with a.engine.connect() as conn:
         since = current_cursor(conn)
     nodes.black_list(a, "M1")

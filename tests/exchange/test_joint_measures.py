@@ -41,11 +41,9 @@ def platform_and_regulator(
 ) -> tuple[nodes.Node, nodes.Node]:
     """A platform node holding M1's serious record; a regulator node that trusts it and holds
     the same subjects, with no listing of its own."""
-    a = nodes.make_node(tmp_path / "a", "platform-a", "platform", db_url)
-    b = nodes.make_node(tmp_path / "b", "regulator-b", "department", second_db_url)
-    nodes.trust(b, a)
-    nodes.ingest_rows(a, "subjects", world.SUBJECTS)
-    nodes.ingest_rows(a, "records", nodes.RECORDS)
+    a, b = nodes.platform_and_receiver(
+        tmp_path, db_url, second_db_url, ("platform-a", "regulator-b")
+    )
     nodes.ingest_rows(b, "subjects", world.SUBJECTS)
     return a, b
 

@@ -16,7 +16,6 @@ from ecredit.storage.exchange import exchange_statement
 from ecredit.storage.tables import metadata
 from tests.exchange import nodes
 from tests.exchange.test_import import send
-from tests.ingest import world
 
 MINE = {t.name for t in vars(exchange).values() if isinstance(t, sa.Table)}
 
@@ -53,11 +52,9 @@ def test_statements_name_their_subject_on_import_and_after_backfill(
 ) -> None:
     """Import fills `exchange_statement.subject_id`; migration 0010 fills it for statements
     stored before it, from their payloads, and the per-subject lookups read the column."""
-    a = nodes.make_node(tmp_path / "a", "platform-a", "platform", db_url)
-    b = nodes.make_node(tmp_path / "b", "regulator-b", "department", second_db_url)
-    nodes.trust(b, a)
-    nodes.ingest_rows(a, "subjects", world.SUBJECTS)
-    nodes.ingest_rows(a, "records", nodes.RECORDS)
+    a, b = nodes.platform_and_receiver(
+        tmp_path, db_url, second_db_url, ("platform-a", "regulator-b")
+    )
     nodes.set_status(a, "R2", "repaired", "信用修复 / repair")
     entry_id = nodes.black_list(a, "M1")
     nodes.evaluate(a, {"M1": (548.4, "D", "D"), "M2": (700.0, "B", "B")})

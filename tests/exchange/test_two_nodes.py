@@ -41,12 +41,10 @@ pytestmark = pytest.mark.slow
 def platform_and_regulator(
     tmp_path: Path, db_url: str, second_db_url: str
 ) -> tuple[nodes.Node, nodes.Node]:
-    a = nodes.make_node(tmp_path / "a", "platform-a", "platform", db_url)
-    b = nodes.make_node(tmp_path / "b", "regulator-b", "department", second_db_url)
+    a, b = nodes.platform_and_receiver(
+        tmp_path, db_url, second_db_url, ("platform-a", "regulator-b")
+    )
     nodes.trust(a, b)
-    nodes.trust(b, a)
-    nodes.ingest_rows(a, "subjects", world.SUBJECTS)
-    nodes.ingest_rows(a, "records", nodes.RECORDS)
     return a, b
 
 
